@@ -1,0 +1,92 @@
+import { Pool, PoolClient } from "pg";
+import { z } from "zod";
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from "./session";
+
+/**
+ * How a resource reaches its database. Pass it as a Pulumi secret: the whole
+ * object (password included) then stays encrypted in the stack's state.
+ *
+ * Either `url` (`postgres://user:password@host:5432/db?sslmode=require`) or the
+ * discrete fields. `lockTimeout` (default `5s`) bounds how long DDL waits for a
+ * lock — a short value makes a busy table fail the step instead of queueing all
+ * traffic behind an ACCESS EXCLUSIVE request; `statementTimeout` (default
+ * `15min`) bounds each statement. Both are PostgreSQL intervals (docs §20.11.1
+ * "Statement Behavior").
+ */
+export interface Connection {
+  url?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  sslmode?: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+  lockTimeout?: string;
+  statementTimeout?: string;
+}
+
+
+/** The zod schema of {@link Connection}; built on call because zod schemas do not serialize into `__provider`. */
+export function connectionSchema() {
+  const timeout = z.string().regex(/^\d+\s*(ms|s|min|h|d)?$/, "write a PostgreSQL duration such as '5s', '500ms' or '15min'");
+  return z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional(),
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      database: z.string().min(1).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+      sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).optional(),
+      lockTimeout: timeout.default(DEFAULT_LOCK_TIMEOUT),
+      statementTimeout: timeout.default(DEFAULT_STATEMENT_TIMEOUT),
+    })
+    .refine((c) => c.url !== undefined || c.host !== undefined, {
+      message: "give either url or host (with port, database, user, password)",
+    });
+}
+
+type PoolCache = Map<string, Pool>;
+
+/**
+ * The pool for a connection, created on first use and cached on `globalThis`
+ * keyed by the connection, so every provider call in one provider process
+ * reuses it (nothing stateful lives at module scope: it would not serialize).
+ */
+export function poolFor(connection: Connection): Pool {
+  const g = globalThis as { __pgschemaPools?: PoolCache };
+  const pools = (g.__pgschemaPools ??= new Map());
+  const key = JSON.stringify([connection.url, connection.host, connection.port, connection.database, connection.user, connection.password, connection.sslmode]);
+  let pool = pools.get(key);
+  if (!pool) {
+    const ssl = connection.sslmode === undefined || connection.sslmode === "disable" || connection.sslmode === "prefer"
+      ? undefined
+      : { rejectUnauthorized: connection.sslmode === "verify-full" || connection.sslmode === "verify-ca" };
+    pool = new Pool({
+      connectionString: connection.url,
+      host: connection.host,
+      port: connection.port,
+      database: connection.database,
+      user: connection.user,
+      password: connection.password,
+      ssl,
+      max: 4,
+      idleTimeoutMillis: 10_000,
+      allowExitOnIdle: true,
+      application_name: "pgschema",
+      options: sessionOptions(connection),
+    });
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** Borrows a client for `fn` and always gives it back. */
+export async function withClient<T>(connection: Connection, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await poolFor(connection).connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}

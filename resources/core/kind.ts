@@ -1,0 +1,37 @@
+import type { PoolClient } from "pg";
+import type { z } from "zod";
+import type { Step } from "./step";
+
+/**
+ * What one kind of PostgreSQL object (schema, table, hypertable, …) tells the
+ * generic adapter (core/provider.ts). A kind writes no Pulumi plumbing.
+ *
+ * `S` is the kind's canonical shape: what its zod schema yields and what
+ * `observe` returns, so that declared and live states compare exactly.
+ * `F` are facts about the data (row counts) that planners need for hazards;
+ * they are read only when planning, never on refresh.
+ */
+export interface Kind<S extends object, F = undefined> {
+  /** Pulumi type name: `Table` gives the token `pulumi-nodejs:dynamic/pgschema:Table`. */
+  readonly type: string;
+  /** The zod schema of the object's properties (without `connection`/`allowHazards`), built on call. */
+  schema(): z.ZodType<S>;
+  /** The object's name as users read it and the resource ID, e.g. `events.event_store`. */
+  identity(spec: S): string;
+  /** Pure: the changed properties that PostgreSQL cannot change in place, so that the object must be replaced. */
+  replaces(old: S, next: S): (keyof S & string)[];
+  /**
+   * Reads the live object named by `desired` in one round trip where possible;
+   * undefined when it does not exist. Properties that are options rather than
+   * state (e.g. `cascade`) are echoed from `desired`.
+   */
+  observe(client: PoolClient, desired: S): Promise<S | undefined>;
+  /** `desired` with its SQL expressions in the server's canonical form (core/canonical.ts); identity when it has none. */
+  canonicalize?(client: PoolClient, desired: S): Promise<S>;
+  /** Facts about the data, for hazards (e.g. rows at stake), read while planning a create, update or delete. */
+  facts?(client: PoolClient, desired: S, live: S | undefined): Promise<F>;
+  /** Pure: the steps that take `live` (undefined: absent) to `desired`. Throws, naming the property and the fix, when no plan can work. */
+  plan(live: S | undefined, desired: S, facts: F | undefined): Step[];
+  /** Pure: the steps that remove `live`, with their hazards. Throws when removal must be refused outright. */
+  drop(live: S, facts: F | undefined): Step[];
+}

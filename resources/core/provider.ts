@@ -1,0 +1,144 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { PoolClient } from "pg";
+import { z } from "zod";
+import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./compare";
+import { Connection, connectionSchema, withClient } from "./connection";
+import { Kind } from "./kind";
+import { applySteps, withApplyLock } from "./session";
+import { HAZARD_KINDS, HazardKind, refuseDisallowedHazards } from "./step";
+
+/** Inputs every pgschema resource takes besides its kind's own properties. */
+export interface CommonInputs {
+  /** Where the object lives; pass it as a secret (see {@link Connection}). */
+  connection: Connection;
+  /** Hazards this resource may run (`data-loss`, `table-rewrite`); default none. */
+  allowHazards: HazardKind[];
+}
+
+/** Outputs: the validated inputs plus the canonical live state read after the last apply. */
+type Outputs<S> = S & CommonInputs & { observed: S };
+
+/** The value the engine sends for inputs that are not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; failures: pulumi.dynamic.CheckFailure[]; unknown: boolean };
+
+function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
+  const { __provider, connection, allowHazards, observed, ...props } = raw;
+  void __provider;
+  void observed;
+  const common = z
+    .strictObject({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) })
+    .safeParse({ connection, allowHazards });
+  const spec = kind.schema().safeParse(props);
+  if (common.success && spec.success) return { ok: true, spec: spec.data, common: common.data };
+  const issues = [...(common.success ? [] : common.error.issues), ...(spec.success ? [] : spec.error.issues)];
+  const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], raw);
+  const unknown = issues.some((i) => valueAt(i.path) === UNKNOWN);
+  const failures = issues
+    .filter((i) => valueAt(i.path) !== UNKNOWN && i.path[0] !== "connection")
+    .map((i) => ({ property: i.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "") || kind.type, reason: i.message }));
+  // The connection is secret: say which field is wrong, never echo its value.
+  if (!common.success) failures.push(...common.error.issues.map((i) => ({ property: i.path.map(String).join("."), reason: i.message })));
+  return { ok: false, failures, unknown };
+}
+
+function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): { spec: S; common: CommonInputs } {
+  const v = validate(kind, raw);
+  if (!v.ok) throw new Error(`${kind.type}: invalid inputs:\n${v.failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`);
+  return v;
+}
+
+/**
+ * Observes, plans, refuses disallowed hazards, applies and observes again —
+ * all under the database's advisory lock, so that a concurrent apply cannot
+ * change the object between observing and applying.
+ */
+async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<S> {
+  const name = `${kind.type} ${kind.identity(spec)}`;
+  return withApplyLock(client, async () => {
+    const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
+    const live = await kind.observe(client, desired);
+    const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
+    const steps = kind.plan(live, desired, facts);
+    refuseDisallowedHazards(name, steps, common.allowHazards);
+    await applySteps(client, name, steps);
+    const after = await kind.observe(client, desired);
+    if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
+    return after;
+  });
+}
+
+/**
+ * Turns a kind definition into a Pulumi dynamic provider implementing the
+ * protocol of ARCHITECTURE.md: `check` validates without I/O; `diff` compares
+ * canonical forms without I/O; `create` adopts an existing object (changing
+ * only what differs) or creates it; `read` reports drift; `update` plans from
+ * the live state, so it also heals drift; `delete` refuses to lose data unless
+ * allowed.
+ */
+export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynamic.ResourceProvider {
+  const outputs = (spec: S, common: CommonInputs, observed: S): Outputs<S> => plainJson({ ...spec, ...common, observed });
+  return {
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const v = validate(kind, news);
+      if (v.ok) return { inputs: plainJson({ ...v.spec, ...v.common }) };
+      return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
+    },
+
+    async diff(_id: string, olds: Outputs<S>, news: Record<string, unknown>) {
+      const v = validate(kind, news);
+      if (!v.ok) return { changes: true };
+      const next = { ...v.spec, ...v.common } as Record<string, unknown>;
+      const { observed, ...previous } = olds as Record<string, unknown>;
+      void observed;
+      const changed = changedProperties<Record<string, unknown>, string>(previous, next, [...Object.keys(previous), ...Object.keys(next)]);
+      const replaces = kind.replaces(previous as S, v.spec);
+      const sameIdentity = kind.identity(v.spec) === kind.identity(olds);
+      return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameIdentity };
+    },
+
+    async create(inputs: Record<string, unknown>) {
+      const { spec, common } = validated(kind, inputs);
+      const observed = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      return { id: kind.identity(spec), outs: outputs(spec, common, observed) };
+    },
+
+    async read(id: string, props: Outputs<S>) {
+      const { spec, common } = validated(kind, props as unknown as Record<string, unknown>);
+      const live = await withClient(common.connection, (client) => kind.observe(client, spec));
+      if (!live) return { id: "" };
+      return { id, props: outputs(keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live), common, live) };
+    },
+
+    async update(_id: string, _olds: Outputs<S>, news: Record<string, unknown>) {
+      const { spec, common } = validated(kind, news);
+      const observed = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      return { outs: outputs(spec, common, observed) };
+    },
+
+    async delete(_id: string, props: Outputs<S>) {
+      const { spec, common } = validated(kind, props as unknown as Record<string, unknown>);
+      const name = `${kind.type} ${kind.identity(spec)}`;
+      await withClient(common.connection, (client) =>
+        withApplyLock(client, async () => {
+          const live = await kind.observe(client, spec);
+          if (!live) return;
+          const steps = kind.drop(live, kind.facts ? await kind.facts(client, spec, live) : undefined);
+          refuseDisallowedHazards(name, steps, common.allowHazards);
+          await applySteps(client, name, steps);
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The constructor arguments of a pgschema resource: the kind's inputs (each may
+ * be a Pulumi Input) plus `connection` (made secret by the resource) and
+ * `allowHazards`.
+ */
+export type ResourceArgs<I extends object> = { [K in keyof I]: pulumi.Input<I[K]> } & {
+  connection: pulumi.Input<Connection>;
+  allowHazards?: pulumi.Input<HazardKind[]>;
+};

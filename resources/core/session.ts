@@ -1,0 +1,88 @@
+import type { PoolClient } from "pg";
+import type { Connection } from "./connection";
+import { Step } from "./step";
+
+/** Default `lock_timeout`: DDL that cannot get its lock in 5 s fails instead of queueing traffic behind it. */
+export const DEFAULT_LOCK_TIMEOUT = "5s";
+/** Default `statement_timeout` of every statement pgschema runs. */
+export const DEFAULT_STATEMENT_TIMEOUT = "15min";
+
+/**
+ * Settings of every pgschema session, sent as startup options so they cost no
+ * round trip. They make the catalogs print the same text every time:
+ * `pg_get_expr` omits schemas visible on `search_path`, `timestamptz` prints in
+ * the session TimeZone, intervals print per IntervalStyle
+ * (shared notes: postgres-semantics §0).
+ */
+export function sessionOptions(connection: Connection): string {
+  const settings: Record<string, string> = {
+    search_path: "pg_catalog,public",
+    TimeZone: "UTC",
+    DateStyle: "ISO",
+    IntervalStyle: "postgres",
+    standard_conforming_strings: "on",
+    lock_timeout: connection.lockTimeout ?? DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: connection.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT,
+  };
+  return Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v.replace(/\s+/g, "")}`)
+    .join(" ");
+}
+
+/** Key of the advisory lock that serializes pgschema applies within one database ('pgsc'). */
+const APPLY_LOCK_KEY = 0x70677363;
+
+/**
+ * Runs `fn` holding the database's pgschema advisory lock (session level, so
+ * it also covers steps that run outside a transaction). Waiting for the lock
+ * is bounded by `lock_timeout`.
+ */
+export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query("SELECT pg_advisory_lock($1)", [APPLY_LOCK_KEY]);
+  try {
+    return await fn();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]);
+  }
+}
+
+/**
+ * Runs the steps in order: in one transaction when every step allows it,
+ * otherwise each on its own. A failure names the resource, the step and the
+ * server's message (with DETAIL and HINT), and says what was rolled back.
+ */
+export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[]): Promise<void> {
+  if (steps.length === 0) return;
+  const atomic = steps.every((s) => s.transactional);
+  if (atomic) await client.query("BEGIN");
+  for (const [i, s] of steps.entries()) {
+    try {
+      await client.query(s.sql);
+    } catch (error) {
+      if (atomic) await client.query("ROLLBACK");
+      const e = error as { message: string; detail?: string; hint?: string };
+      const done = atomic ? "the transaction was rolled back; nothing was changed" : `steps 1–${i} were applied and stay applied`;
+      throw new Error(
+        `${resource}: step ${i + 1} of ${steps.length} failed: ${e.message}` +
+          (e.detail ? `\n  DETAIL: ${e.detail}` : "") +
+          (e.hint ? `\n  HINT: ${e.hint}` : "") +
+          `\n  SQL: ${s.sql}\n  (${done})`,
+      );
+    }
+  }
+  if (atomic) await client.query("COMMIT");
+}
+
+/**
+ * Runs `fn` inside a transaction that is always rolled back: the place to build
+ * scratch objects (temporary tables, policies, views) and read back the
+ * server's canonical text of user SQL (shared notes: postgres-semantics §10).
+ */
+export async function inRolledBackTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    return await fn();
+  } finally {
+    await client.query("ROLLBACK");
+  }
+}

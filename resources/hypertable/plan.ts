@@ -1,0 +1,87 @@
+import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
+import { describeRows, Hazard, Step, step } from "../core/step";
+import { ROW_COUNT_CAP } from "../table/observe";
+import { HypertableFacts } from "./observe";
+import { HypertableSpec, keyProblems } from "./spec";
+
+const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
+const name = (h: HypertableSpec) => `Hypertable ${h.schema}.${h.table}`;
+
+/** Properties that TimescaleDB cannot change in place (there is no API to drop or re-key a dimension). */
+export function hypertableReplaces(old: HypertableSpec, next: HypertableSpec): (keyof HypertableSpec)[] {
+  const changed: (keyof HypertableSpec)[] = [];
+  if (old.schema !== next.schema) changed.push("schema");
+  if (old.table !== next.table) changed.push("table");
+  if (old.timeColumn !== next.timeColumn) changed.push("timeColumn");
+  if (old.hashDimension && old.hashDimension.column !== next.hashDimension?.column) changed.push("hashDimension");
+  return changed;
+}
+
+/**
+ * Steps from `live` (undefined: a plain table) to `desired`. Throws before any
+ * SQL when it cannot work: the table is missing, a key lacks a partitioning
+ * column (checked against the live constraints, so it also holds for tables
+ * this program does not declare), or the table holds rows without
+ * `migrateData`.
+ */
+export function planHypertable(live: HypertableSpec | undefined, desired: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
+  const f = facts ?? { tableExists: true, rows: 0, keys: [] };
+  const dimension = (d: NonNullable<HypertableSpec["hashDimension"]>) =>
+    step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
+  if (!live) {
+    if (!f.tableExists) throw new Error(`${name(desired)}: table ${desired.schema}.${desired.table} does not exist: declare it with a Table resource and pass that resource as \`table\`.`);
+    const problems = keyProblems({ ...desired, declaredTable: { keys: f.keys } });
+    if (problems.length > 0) throw new Error(`${name(desired)}: ${problems.join("\n")}`);
+    if (f.rows > 0 && !desired.migrateData) {
+      throw new Error(`${name(desired)}: the table holds ${describeRows(f.rows, ROW_COUNT_CAP)}: set migrateData: true to move them into chunks (it locks the table while every row is copied).`);
+    }
+    return [
+      step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${quoteLiteral(desired.chunkInterval)}::interval), migrate_data => ${desired.migrateData})`),
+      ...(desired.hashDimension ? [dimension(desired.hashDimension)] : []),
+    ];
+  }
+  const replaced = hypertableReplaces(live, desired);
+  if (replaced.length > 0) throw new Error(`${name(desired)}: ${replaced.join(", ")} cannot change in place; the hypertable must be replaced`);
+  const steps: Step[] = [];
+  if (live.chunkInterval !== desired.chunkInterval) {
+    steps.push(step(`SELECT set_chunk_time_interval(${regclass(desired)}, ${quoteLiteral(desired.chunkInterval)}::interval)`));
+  }
+  if (desired.hashDimension && !live.hashDimension) steps.push(dimension(desired.hashDimension));
+  if (desired.hashDimension && live.hashDimension && live.hashDimension.partitions !== desired.hashDimension.partitions) {
+    steps.push(step(`SELECT set_number_partitions(${regclass(desired)}, ${desired.hashDimension.partitions}, ${quoteLiteral(desired.hashDimension.column)})`));
+  }
+  return steps;
+}
+
+/**
+ * Turns the hypertable back into a plain table of the same name: copy the rows
+ * into a new table built `LIKE` it (columns, defaults, identity, CHECK and
+ * NOT NULL), drop the hypertable with its chunks, rename, re-create its
+ * PRIMARY KEY / UNIQUE constraints under their names and move identity
+ * sequences past the copied values. With rows present this is a `data-loss`
+ * hazard: other indexes, grants, policies and triggers are not carried over.
+ */
+export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
+  const f = facts ?? { tableExists: true, rows: 0, keys: [] };
+  if (!f.tableExists) return [];
+  const source = qualifiedName(live.schema, live.table);
+  const scratchName = `pgschema_plain_${live.table}`.slice(0, 63);
+  const scratch = qualifiedName(live.schema, scratchName);
+  const hazards: Hazard[] = f.rows > 0
+    ? [{ kind: "data-loss", message: `turning ${live.schema}.${live.table} back into a plain table copies its ${describeRows(f.rows, ROW_COUNT_CAP)} and drops the hypertable; indexes other than its keys, grants, policies and triggers are not carried over` }]
+    : [];
+  return [
+    step(`CREATE TABLE ${scratch} (LIKE ${source} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`, hazards),
+    step(`INSERT INTO ${scratch} OVERRIDING SYSTEM VALUE SELECT * FROM ${source}`),
+    step(`DROP TABLE ${source}`),
+    step(`ALTER TABLE ${scratch} RENAME TO ${quoteIdent(live.table)}`),
+    ...f.keys.map((k) =>
+      step(`ALTER TABLE ${source} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.primary ? "PRIMARY KEY" : "UNIQUE"} (${k.columns.map(quoteIdent).join(", ")})`),
+    ),
+    step(
+      `SELECT setval(s.seq::regclass, (SELECT COALESCE(max(v), 0) + 1 FROM (SELECT (to_jsonb(t) ->> a.attname)::bigint AS v FROM ${source} t) m), false)
+         FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence(${quoteLiteral(source)}, a.attname) AS seq) s
+        WHERE a.attrelid = ${quoteLiteral(source)}::regclass AND a.attidentity <> '' AND s.seq IS NOT NULL`,
+    ),
+  ];
+}

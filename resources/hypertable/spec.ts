@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { identifier, interval } from "../core/spec";
+
+function declaredKey() {
+  return z.strictObject({ name: identifier(), columns: z.array(identifier()) });
+}
+
+/**
+ * A TimescaleDB hypertable over an existing table (TimescaleDB docs
+ * "create_hypertable", "add_dimension"). Rule checked at `check` when the
+ * table's declaration is known (the table is a {@link Table} of the same
+ * program) and before any SQL otherwise: every PRIMARY KEY and UNIQUE
+ * constraint must include the time column and the hash column (TimescaleDB
+ * docs "Hypertables and unique indexes").
+ */
+export function hypertableSpec() {
+  return z
+    .strictObject({
+      /** Schema of the table. */
+      schema: identifier(),
+      /** The table to partition into chunks. Changing it replaces the hypertable. */
+      table: identifier(),
+      /** The time dimension's column (timestamptz, timestamp or date, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */
+      timeColumn: identifier(),
+      /** Time range of one chunk, a PostgreSQL interval. Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
+      chunkInterval: interval().default("7 days"),
+      /** Optional hash (space) dimension: `column` and `partitions` (1–32767). Partitions change in place (`set_number_partitions`); adding one works on a hypertable with data (`add_dimension`); removing one or changing its column replaces the hypertable. */
+      hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
+      /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
+      migrateData: z.boolean().default(false),
+      /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. */
+      declaredTable: z
+        .strictObject({
+          columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),
+          keys: z.array(declaredKey()),
+        })
+        .optional(),
+    })
+    .superRefine((h, ctx) => {
+      if (!h.declaredTable) return;
+      const column = h.declaredTable.columns.find((c) => c.name === h.timeColumn);
+      if (!column) {
+        ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `table ${h.schema}.${h.table} declares no column "${h.timeColumn}": name one of ${h.declaredTable.columns.map((c) => c.name).join(", ")}` });
+      } else if (column.nullable) {
+        ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `time column "${h.timeColumn}" of ${h.schema}.${h.table} is nullable: declare it nullable: false (TimescaleDB makes it NOT NULL)` });
+      }
+      for (const problem of keyProblems(h)) ctx.addIssue({ code: "custom", path: ["declaredTable", "keys"], message: problem });
+    });
+}
+
+/**
+ * One message per PRIMARY KEY / UNIQUE constraint of `h.declaredTable` that
+ * lacks a partitioning column, naming the constraint and the fix.
+ */
+export function keyProblems(h: { schema: string; table: string; timeColumn: string; hashDimension?: { column: string }; declaredTable?: { keys: { name: string; columns: string[] }[] } }): string[] {
+  const partitioning = [h.timeColumn, ...(h.hashDimension ? [h.hashDimension.column] : [])];
+  return (h.declaredTable?.keys ?? []).flatMap((k) =>
+    partitioning
+      .filter((c) => !k.columns.includes(c))
+      .map((c) => `constraint ${k.name} (${k.columns.join(", ")}) of ${h.schema}.${h.table} does not include partitioning column "${c}": TimescaleDB requires every primary key and unique constraint of a hypertable to include it. Add "${c}" to the constraint's columns.`),
+  );
+}
+
+export type HypertableSpec = z.output<ReturnType<typeof hypertableSpec>>;
+export type HypertableInput = z.input<ReturnType<typeof hypertableSpec>>;

@@ -1,0 +1,6 @@
+/** pgschema: PostgreSQL objects as Pulumi dynamic resources. */
+export { Schema, SchemaArgs } from "./schema";
+export { Table, TableArgs } from "./table";
+export { Hypertable, HypertableArgs } from "./hypertable";
+export type { Connection } from "./core/connection";
+export { HAZARD_KINDS, HazardKind } from "./core/step";

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { identifier } from "../core/spec";
+
+/** A PostgreSQL schema (namespace), docs "CREATE SCHEMA". */
+export function schemaSpec() {
+  return z.strictObject({
+    /** Schema name: a plain identifier of at most 63 bytes. Changing it replaces the schema. */
+    name: identifier(),
+    /** Owning role. Unset: not managed (the connecting role owns what it creates). */
+    owner: identifier().optional(),
+    /** `COMMENT ON SCHEMA`. Unset: no comment. */
+    comment: z.string().optional(),
+    /**
+     * Whether deleting this resource may drop the schema together with the
+     * objects in it (`DROP SCHEMA … CASCADE`). Default false: deleting a
+     * non-empty schema is refused, and the error lists what it holds.
+     */
+    cascade: z.boolean().default(false),
+  });
+}
+
+export type SchemaSpec = z.output<ReturnType<typeof schemaSpec>>;
+export type SchemaInput = z.input<ReturnType<typeof schemaSpec>>;

@@ -1,0 +1,33 @@
+import type { PoolClient } from "pg";
+import { inRolledBackTransaction } from "../core/session";
+import { observeRelation } from "./observe";
+import { createTableSql } from "./plan";
+import { TableSpec } from "./spec";
+
+/**
+ * `desired` with its column defaults and CHECK expressions in the server's
+ * canonical text: the table is built as a temporary table inside a
+ * transaction that is rolled back, and read back with the same catalog query
+ * as the live table (shared notes: postgres-semantics §10). Throws, naming the
+ * table, when an expression is not valid SQL or references what does not exist.
+ */
+export async function canonicalizeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
+  if (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0) return desired;
+  const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };
+  const canonical = await inRolledBackTransaction(client, async () => {
+    try {
+      await client.query(createTableSql("pg_temp.pgschema_canonical", scratch));
+    } catch (error) {
+      throw new Error(
+        `Table ${desired.schema}.${desired.name}: a column default or CHECK expression is not valid here: ${(error as Error).message}. ` +
+          `Fix the expression (objects outside pg_catalog and public must be schema-qualified).`,
+      );
+    }
+    return (await observeRelation(client, "pg_temp.pgschema_canonical", desired))!;
+  });
+  return {
+    ...desired,
+    columns: desired.columns.map((c) => ({ ...c, default: canonical.columns.find((x) => x.name === c.name)?.default })),
+    checkConstraints: canonical.checkConstraints,
+  };
+}

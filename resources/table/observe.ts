@@ -1,0 +1,91 @@
+import type { PoolClient } from "pg";
+import { qualifiedName } from "../core/quote";
+import { ColumnSpec, TableSpec } from "./spec";
+
+/** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
+const TABLE_RELKINDS = ["r", "p"];
+
+interface CatalogRow {
+  relkind: string;
+  comment: string | null;
+  columns: { name: string; type: string; nullable: boolean; default: string | null; identity: "a" | "d" | null }[];
+  constraints: { name: string; type: "p" | "u" | "c"; columns: string[]; expression: string | null }[];
+}
+
+/**
+ * Columns (format_type spelling, pg_get_expr defaults), PRIMARY KEY / UNIQUE /
+ * CHECK constraints and comment of one relation, by oid, in one statement.
+ * Run in a pgschema session (search_path = pg_catalog, public).
+ */
+const TABLE_QUERY = `
+SELECT c.relkind,
+       obj_description(c.oid, 'pg_class') AS comment,
+       COALESCE((SELECT json_agg(json_build_object(
+                   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                   'default', pg_get_expr(d.adbin, d.adrelid), 'identity', NULLIF(a.attidentity, '')) ORDER BY a.attnum)
+                   FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
+       COALESCE((SELECT json_agg(json_build_object(
+                   'name', k.conname, 'type', k.contype,
+                   'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
+                                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i),
+                   'expression', CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END) ORDER BY k.conname)
+                   FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c')), '[]') AS constraints
+  FROM pg_class c
+ WHERE c.oid = to_regclass($1)`;
+
+/**
+ * Reads a relation into the canonical table shape. `relation` is a quoted
+ * qualified name (`"events"."event_store"`) or `pg_temp.x`; `as` supplies the
+ * schema and name to report. Undefined when no such relation exists; throws
+ * when it exists but is not a table.
+ */
+export async function observeRelation(client: PoolClient, relation: string, as: { schema: string; name: string }): Promise<TableSpec | undefined> {
+  const { rows } = await client.query<CatalogRow>(TABLE_QUERY, [relation]);
+  if (rows.length === 0) return undefined;
+  const r = rows[0];
+  if (!TABLE_RELKINDS.includes(r.relkind)) {
+    throw new Error(`Table ${as.schema}.${as.name}: a relation of that name exists but is not a table (relkind '${r.relkind}'); rename or drop it, or declare another name`);
+  }
+  const primary = r.constraints.find((k) => k.type === "p");
+  return {
+    schema: as.schema,
+    name: as.name,
+    columns: r.columns.map(
+      (c): ColumnSpec => ({
+        name: c.name,
+        type: c.type,
+        nullable: c.nullable,
+        default: c.default ?? undefined,
+        identity: c.identity === "a" ? "always" : c.identity === "d" ? "by default" : undefined,
+      }),
+    ),
+    primaryKey: primary && { name: primary.name, columns: primary.columns },
+    uniqueConstraints: r.constraints.filter((k) => k.type === "u").map((k) => ({ name: k.name, columns: k.columns })),
+    checkConstraints: r.constraints.filter((k) => k.type === "c").map((k) => ({ name: k.name, expression: k.expression ?? "" })),
+    comment: r.comment ?? undefined,
+  };
+}
+
+/** Live state of the table `desired` names. */
+export function observeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec | undefined> {
+  return observeRelation(client, qualifiedName(desired.schema, desired.name), desired);
+}
+
+/** Row counts stop at this cap. */
+export const ROW_COUNT_CAP = 10_000;
+
+/** Facts for hazards: the table's row count, exact up to {@link ROW_COUNT_CAP}; 0 when it does not exist. */
+export interface TableFacts {
+  rows: number;
+}
+
+/** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
+export async function countRows(client: PoolClient, relation: string): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT FROM ${relation} LIMIT ${ROW_COUNT_CAP}) s`);
+  return rows[0].n;
+}
+
+export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
+  return { rows: live ? await countRows(client, qualifiedName(desired.schema, desired.name)) : 0 };
+}

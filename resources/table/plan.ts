@@ -1,0 +1,118 @@
+import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
+import { describeRows, Hazard, Step, step } from "../core/step";
+import { sameValue } from "../core/compare";
+import { typeChangeAvoidsRewrite } from "./column-type";
+import { ROW_COUNT_CAP, TableFacts } from "./observe";
+import { ColumnSpec, TableSpec } from "./spec";
+
+type Constraint = { name: string; sql: string };
+
+/** `"name" type [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
+export function columnDefinition(c: ColumnSpec): string {
+  return [
+    quoteIdent(c.name),
+    c.type,
+    c.nullable ? "" : "NOT NULL",
+    c.default === undefined ? "" : `DEFAULT ${c.default}`,
+    c.identity ? `GENERATED ${c.identity.toUpperCase()} AS IDENTITY` : "",
+  ].filter(Boolean).join(" ");
+}
+
+/** Every constraint of the spec with its definition text, keyed by name. */
+export function constraintsOf(t: TableSpec): Constraint[] {
+  return [
+    ...(t.primaryKey ? [{ name: t.primaryKey.name!, sql: `PRIMARY KEY (${quoteIdentList(t.primaryKey.columns)})` }] : []),
+    ...t.uniqueConstraints.map((u) => ({ name: u.name, sql: `UNIQUE (${quoteIdentList(u.columns)})` })),
+    ...t.checkConstraints.map((c) => ({ name: c.name, sql: `CHECK (${c.expression})` })),
+  ];
+}
+
+/** `CREATE TABLE <relation> (columns…, CONSTRAINT … )` */
+export function createTableSql(relation: string, t: TableSpec, suffix = ""): string {
+  const parts = [...t.columns.map(columnDefinition), ...constraintsOf(t).map((k) => `CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)];
+  return `CREATE TABLE ${relation} (\n  ${parts.join(",\n  ")}\n)${suffix}`;
+}
+
+function commentStep(relation: string, t: TableSpec): Step {
+  return step(`COMMENT ON TABLE ${relation} IS ${t.comment === undefined ? "NULL" : quoteLiteral(t.comment)}`);
+}
+
+const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
+
+/** The steps that change one existing column in place. */
+function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, rows: number): Step[] {
+  const alter = (clause: string, hazards: Hazard[] = []) => step(`ALTER TABLE ${relation} ALTER COLUMN ${quoteIdent(to.name)} ${clause}`, hazards);
+  const steps: Step[] = [];
+  if (from.identity && from.identity !== to.identity) steps.push(alter("DROP IDENTITY"));
+  if (from.default !== undefined && from.default !== to.default) steps.push(alter("DROP DEFAULT"));
+  if (from.type !== to.type) {
+    const [fd, td] = [dimensions(from.type), dimensions(to.type)];
+    if (rows > 0 && fd && td && fd[2] !== td[2]) {
+      throw new Error(
+        `Table ${table}: columns[${to.name}].type: changing ${from.type} to ${to.type} cannot convert the ${describeRows(rows, ROW_COUNT_CAP)} present (pgvector: "expected ${td[2]} dimensions"). ` +
+          `Add a new ${to.type} column, backfill it, then drop "${to.name}".`,
+      );
+    }
+    const hazards: Hazard[] = rows > 0 && !typeChangeAvoidsRewrite(from.type, to.type)
+      ? [{ kind: "table-rewrite", message: `changing column "${to.name}" of ${table} from ${from.type} to ${to.type} rewrites ${describeRows(rows, ROW_COUNT_CAP)} under an ACCESS EXCLUSIVE lock` }]
+      : [];
+    steps.push(alter(`TYPE ${to.type} USING ${quoteIdent(to.name)}::${to.type}`, hazards));
+  }
+  if (to.default !== undefined && from.default !== to.default) steps.push(alter(`SET DEFAULT ${to.default}`));
+  if (from.nullable !== to.nullable) steps.push(alter(to.nullable ? "DROP NOT NULL" : "SET NOT NULL"));
+  if (to.identity && from.identity !== to.identity) {
+    steps.push(alter(from.identity ? `SET GENERATED ${to.identity.toUpperCase()}` : `ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`));
+  }
+  return steps;
+}
+
+/**
+ * Steps from `live` to `desired`, in an order PostgreSQL accepts: drop changed
+ * or removed constraints, drop columns, add columns, alter columns, add
+ * constraints, comment. Dropping a column of a non-empty table is a
+ * `data-loss` hazard; a rewriting type change of one is `table-rewrite`.
+ * Throws (before any SQL) when a step cannot work: a NOT NULL column without
+ * default added to a table with rows, a vector dimension change with rows.
+ */
+export function planTable(live: TableSpec | undefined, desired: TableSpec, facts: TableFacts | undefined): Step[] {
+  const relation = qualifiedName(desired.schema, desired.name);
+  const table = `${desired.schema}.${desired.name}`;
+  if (!live) return [step(createTableSql(relation, desired)), ...(desired.comment === undefined ? [] : [commentStep(relation, desired)])];
+
+  const rows = facts?.rows ?? 0;
+  const liveColumns = new Map(live.columns.map((c) => [c.name, c]));
+  const wanted = new Set(desired.columns.map((c) => c.name));
+  const [liveConstraints, desiredConstraints] = [constraintsOf(live), constraintsOf(desired)];
+  const same = (k: Constraint) => desiredConstraints.some((d) => d.name === k.name && d.sql === k.sql);
+
+  const steps: Step[] = liveConstraints.filter((k) => !same(k)).map((k) => step(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(k.name)}`));
+  for (const c of live.columns.filter((c) => !wanted.has(c.name))) {
+    const hazards: Hazard[] = rows > 0 ? [{ kind: "data-loss", message: `dropping column "${c.name}" of ${table} discards its values in ${describeRows(rows, ROW_COUNT_CAP)}` }] : [];
+    steps.push(step(`ALTER TABLE ${relation} DROP COLUMN ${quoteIdent(c.name)}`, hazards));
+  }
+  for (const c of desired.columns) {
+    const current = liveColumns.get(c.name);
+    if (!current) {
+      if (rows > 0 && !c.nullable && c.default === undefined && !c.identity) {
+        throw new Error(
+          `Table ${table}: columns[${c.name}]: a NOT NULL column without a default cannot be added to a table with ${describeRows(rows, ROW_COUNT_CAP)}. ` +
+            `Give it a default, or add it nullable, backfill it, then set nullable: false.`,
+        );
+      }
+      steps.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`));
+    } else if (!sameValue(current, c)) {
+      steps.push(...alterColumn(relation, table, current, c, rows));
+    }
+  }
+  const liveNames = new Set(liveConstraints.filter(same).map((k) => k.name));
+  steps.push(...desiredConstraints.filter((k) => !liveNames.has(k.name)).map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)));
+  if (live.comment !== desired.comment) steps.push(commentStep(relation, desired));
+  return steps;
+}
+
+/** `DROP TABLE`; a `data-loss` hazard when the table holds rows. */
+export function dropTable(live: TableSpec, facts: TableFacts | undefined): Step[] {
+  const rows = facts?.rows ?? 0;
+  const hazards: Hazard[] = rows > 0 ? [{ kind: "data-loss", message: `dropping table ${live.schema}.${live.name} discards its ${describeRows(rows, ROW_COUNT_CAP)}` }] : [];
+  return [step(`DROP TABLE ${qualifiedName(live.schema, live.name)}`, hazards)];
+}
