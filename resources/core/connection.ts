@@ -76,6 +76,9 @@ export function poolFor(connection: Connection): Pool {
       application_name: "pgschema",
       options: sessionOptions(connection),
     });
+    // An idle client whose server went away (restart, terminated backend) is
+    // discarded by the pool; the next query reconnects. Nothing to report.
+    pool.on("error", () => undefined);
     pools.set(key, pool);
   }
   return pool;

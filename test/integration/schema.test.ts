@@ -1,0 +1,45 @@
+import { Client } from "pg";
+import { providerFor } from "../../resources/core/provider";
+import { schemaKind } from "../../resources/schema";
+import { conformanceCycle } from "../support/conformance";
+import { scratchDatabase } from "../support/scratch";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+beforeAll(async () => (db = await scratchDatabase("schema")));
+afterAll(() => db.close());
+
+const schemaRow = async (sql: Client, name: string) =>
+  (await sql.query("SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1", [name])).rows[0];
+
+describe("Schema conformance cycle", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = { connection: { url: db.url }, name: "events", comment: "event store" };
+    return {
+      provider: providerFor(schemaKind),
+      inputs: base,
+      verifyCreated: async (sql) => expect(await schemaRow(sql, "events")).toEqual({ comment: "event store" }),
+      drift: { sql: "COMMENT ON SCHEMA events IS 'changed by hand'", property: "comment" },
+      update: {
+        inputs: { ...base, comment: "events, v2" },
+        verify: async (sql) => expect(await schemaRow(sql, "events")).toEqual({ comment: "events, v2" }),
+      },
+      replace: { inputs: { ...base, name: "events2" }, property: "name" },
+      refuseDelete: {
+        prepare: async (sql) => void (await sql.query("CREATE TABLE events.t (id int)")),
+        error: /Schema events: refusing to drop it: it holds 1 object \(table events\.t\).*cascade: true/s,
+        allow: { cascade: true },
+      },
+      verifyDeleted: async (sql) => expect(await schemaRow(sql, "events")).toBeUndefined(),
+    };
+  });
+});
+
+test("adopts an existing schema without touching it, and owner changes in place", async () => {
+  await db.sql.query("CREATE SCHEMA adopted; CREATE TABLE adopted.keep (id int); INSERT INTO adopted.keep VALUES (1); CREATE ROLE schema_owner");
+  const provider = providerFor(schemaKind);
+  const inputs = (await provider.check!({}, { connection: { url: db.url }, name: "adopted", owner: "schema_owner" })).inputs;
+  const { outs } = await provider.create(inputs);
+  expect(outs).toMatchObject({ name: "adopted", owner: "schema_owner" });
+  const row = (await db.sql.query("SELECT pg_get_userbyid(nspowner) AS owner, (SELECT count(*)::int FROM adopted.keep) AS n FROM pg_namespace WHERE nspname = 'adopted'")).rows[0];
+  expect(row).toEqual({ owner: "schema_owner", n: 1 });
+});
