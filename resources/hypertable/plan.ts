@@ -20,18 +20,22 @@ export function hypertableReplaces(old: HypertableSpec, next: HypertableSpec): (
 /**
  * Steps from `live` (undefined: a plain table) to `desired`. Throws before any
  * SQL when it cannot work: the table is missing, a key lacks a partitioning
- * column (checked against the live constraints, so it also holds for tables
- * this program does not declare), or the table holds rows without
+ * column being added (checked against the live constraints, so it also holds
+ * for tables this program does not declare), or the table holds rows without
  * `migrateData`.
  */
 export function planHypertable(live: HypertableSpec | undefined, desired: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
   const f = facts ?? { tableExists: true, rows: 0, keys: [] };
   const dimension = (d: NonNullable<HypertableSpec["hashDimension"]>) =>
     step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
-  if (!live) {
-    if (!f.tableExists) throw new Error(`${name(desired)}: table ${desired.schema}.${desired.table} does not exist: declare it with a Table resource and pass that resource as \`table\`.`);
+  if (!live && !f.tableExists) {
+    throw new Error(`${name(desired)}: table ${desired.schema}.${desired.table} does not exist: declare it with a Table resource and pass that resource as \`table\`.`);
+  }
+  if (!live || (desired.hashDimension && !live.hashDimension)) {
     const problems = keyProblems({ ...desired, declaredTable: { keys: f.keys } });
     if (problems.length > 0) throw new Error(`${name(desired)}: ${problems.join("\n")}`);
+  }
+  if (!live) {
     if (f.rows > 0 && !desired.migrateData) {
       throw new Error(`${name(desired)}: the table holds ${describeRows(f.rows, ROW_COUNT_CAP)}: set migrateData: true to move them into chunks (it locks the table while every row is copied).`);
     }

@@ -1,0 +1,93 @@
+import { Client } from "pg";
+import { providerFor } from "../../resources/core/provider";
+import { hypertableKind } from "../../resources/hypertable";
+import { conformanceCycle } from "../support/conformance";
+import { scratchDatabase } from "../support/scratch";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+beforeAll(async () => {
+  db = await scratchDatabase("hypertable");
+  await db.sql.query(`
+    CREATE SCHEMA metrics;
+    CREATE TABLE metrics.readings (id bigint GENERATED ALWAYS AS IDENTITY, device text NOT NULL, at timestamptz NOT NULL, other_at timestamptz NOT NULL DEFAULT now(), value double precision,
+                                   CONSTRAINT readings_pkey PRIMARY KEY (id, at, device));
+    CREATE TABLE metrics.bad_key (id bigint PRIMARY KEY, at timestamptz NOT NULL);
+    CREATE TABLE metrics.full (at timestamptz NOT NULL, v int);
+    INSERT INTO metrics.full SELECT t, 1 FROM generate_series(now() - interval '20 days', now(), interval '1 hour') t;`);
+});
+afterAll(() => db.close());
+
+const dimensions = async (sql: Client, table: string) =>
+  (
+    await sql.query(
+      `SELECT column_name, dimension_type, time_interval::text AS interval, num_partitions FROM timescaledb_information.dimensions
+        WHERE hypertable_schema = 'metrics' AND hypertable_name = $1 ORDER BY dimension_number`,
+      [table],
+    )
+  ).rows;
+
+const provider = providerFor(hypertableKind);
+const connection = () => ({ url: db.url });
+
+describe("Hypertable conformance cycle", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = { connection: connection(), schema: "metrics", table: "readings", timeColumn: "at", chunkInterval: "1 day" };
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async (sql) =>
+        expect(await dimensions(sql, "readings")).toEqual([{ column_name: "at", dimension_type: "Time", interval: "1 day", num_partitions: null }]),
+      drift: { sql: "SELECT set_chunk_time_interval('metrics.readings', interval '6 hours')", property: "chunkInterval" },
+      update: {
+        inputs: { ...base, chunkInterval: "1 week", hashDimension: { column: "device", partitions: 4 } },
+        verify: async (sql) =>
+          expect(await dimensions(sql, "readings")).toEqual([
+            { column_name: "at", dimension_type: "Time", interval: "7 days", num_partitions: null },
+            { column_name: "device", dimension_type: "Space", interval: null, num_partitions: 4 },
+          ]),
+      },
+      replace: { inputs: { ...base, timeColumn: "other_at" }, property: "timeColumn" },
+      refuseDelete: {
+        prepare: async (sql) => void (await sql.query("INSERT INTO metrics.readings (device, at, value) VALUES ('a', now(), 1), ('b', now() - interval '3 days', 2)")),
+        error: /Hypertable metrics\.readings: refusing.*\[data-loss\] turning metrics\.readings back into a plain table copies its 2 rows/s,
+        allow: { allowHazards: ["data-loss"] },
+      },
+      verifyDeleted: async (sql) => {
+        expect(await dimensions(sql, "readings")).toEqual([]);
+        const kept = await sql.query("SELECT count(*)::int AS n, (SELECT conname FROM pg_constraint WHERE conrelid = 'metrics.readings'::regclass AND contype = 'p') AS pk FROM metrics.readings");
+        expect(kept.rows[0]).toEqual({ n: 2, pk: "readings_pkey" });
+        expect((await sql.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'readings_pkey'")).rows[0].def).toBe("PRIMARY KEY (id, at, device)");
+        await sql.query("INSERT INTO metrics.readings (device, at) VALUES ('c', now())");
+      },
+    };
+  });
+});
+
+const create = async (inputs: object) => provider.create((await provider.check!({}, { connection: connection(), schema: "metrics", ...inputs })).inputs);
+
+test("a live primary key without the time column is rejected before any SQL, naming the constraint and the fix", async () => {
+  await expect(create({ table: "bad_key", timeColumn: "at" })).rejects.toThrow(
+    /constraint bad_key_pkey \(id\) of metrics\.bad_key does not include partitioning column "at".*Add "at" to the constraint's columns/,
+  );
+  expect(await dimensions(db.sql, "bad_key")).toEqual([]);
+});
+
+test("adding a hash dimension whose column the primary key lacks is rejected before any SQL", async () => {
+  await db.sql.query("CREATE TABLE metrics.by_time (at timestamptz NOT NULL, device text NOT NULL, PRIMARY KEY (at))");
+  const { outs } = await create({ table: "by_time", timeColumn: "at" });
+  const news = (await provider.check!(outs, { ...outs, hashDimension: { column: "device", partitions: 2 } })).inputs;
+  await expect(provider.update!("metrics.by_time", outs, news)).rejects.toThrow(/constraint by_time_pkey \(at\) of metrics\.by_time does not include partitioning column "device"/);
+  expect((await dimensions(db.sql, "by_time")).length).toBe(1);
+});
+
+test("a table with rows needs migrateData; with it, the rows move into chunks", async () => {
+  await expect(create({ table: "full", timeColumn: "at" })).rejects.toThrow(/the table holds 481 rows: set migrateData: true/);
+  await create({ table: "full", timeColumn: "at", chunkInterval: "5 days", migrateData: true });
+  const chunks = await db.sql.query("SELECT count(*)::int AS n FROM timescaledb_information.chunks WHERE hypertable_name = 'full'");
+  expect(chunks.rows[0].n).toBeGreaterThanOrEqual(4);
+  expect((await db.sql.query("SELECT count(*)::int AS n FROM metrics.full")).rows[0].n).toBe(481);
+});
+
+test("a missing table is a clear error", async () => {
+  await expect(create({ table: "nope", timeColumn: "at" })).rejects.toThrow(/table metrics\.nope does not exist: declare it with a Table resource/);
+});
