@@ -90,8 +90,9 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
       const v = validate(kind, news);
       if (!v.ok) return { changes: true };
       const next = { ...v.spec, ...v.common } as Record<string, unknown>;
-      const { observed, ...previous } = olds as Record<string, unknown>;
+      const { observed, __provider, ...previous } = olds as Record<string, unknown>;
       void observed;
+      void __provider;
       const changed = changedProperties<Record<string, unknown>, string>(previous, next, [...Object.keys(previous), ...Object.keys(next)]);
       const replaces = kind.replaces(previous as S, v.spec);
       const sameIdentity = kind.identity(v.spec) === kind.identity(olds);

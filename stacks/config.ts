@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { interval } from "../resources/core/spec";
+
+/** Config namespace of this project: keys are written `pgschema:<key>` in `Pulumi.<stack>.yaml`. */
+export const NAMESPACE = "pgschema";
+
+/**
+ * The stack config schema. Every key is optional except the database, which
+ * comes from the secret `databaseUrl` or, when unset, the `DATABASE_URL`
+ * environment variable.
+ *
+ * | key | meaning | default |
+ * |---|---|---|
+ * | `databaseUrl` (secret) | `postgres://user:password@host:5432/db` | `$DATABASE_URL` |
+ * | `eventsChunkInterval` | chunk interval of `events.event_store` | `1 day` |
+ * | `metricsChunkInterval` | chunk interval of `analytics.memory_tier_metrics` | `7 days` |
+ * | `metricsHashPartitions` | hash partitions of `analytics.memory_tier_metrics` by `host` (1–1024) | `4` |
+ * | `biometricChunkInterval` | chunk interval of `biometric.biometric_events` | `1 day` |
+ * | `lockTimeout` | `lock_timeout` of every DDL session, e.g. `5s` | `5s` |
+ * | `statementTimeout` | `statement_timeout` of every session, e.g. `15min` | `15min` |
+ */
+export function stackConfigSchema() {
+  return z.strictObject({
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+    eventsChunkInterval: interval().default("1 day"),
+    metricsChunkInterval: interval().default("7 days"),
+    metricsHashPartitions: z.coerce.number().int().min(1).max(1024).default(4),
+    biometricChunkInterval: interval().default("1 day"),
+    lockTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '5s' or '500ms'").optional(),
+    statementTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '15min' or '1h'").optional(),
+  });
+}
+
+export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>> & {
+  /** The connection, as a Pulumi secret. */
+  connection: pulumi.Output<{ url: string; lockTimeout?: string; statementTimeout?: string }>;
+};
+
+/**
+ * Reads and validates this stack's `pgschema:*` config. Throws one error that
+ * names every bad key, what is wrong and how to fix it: unknown keys (typos),
+ * malformed values, no database at all. The connection is always a secret.
+ */
+export function loadStackConfig(stack = pulumi.getStack()): StackConfig {
+  const raw = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([k]) => k.startsWith(`${NAMESPACE}:`))
+      .map(([k, v]) => [k.slice(NAMESPACE.length + 1), v]),
+  );
+  const parsed = stackConfigSchema().safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) =>
+        i.code === "unrecognized_keys"
+          ? `${i.keys.map((k) => `${NAMESPACE}:${k}`).join(", ")}: unknown key; known keys are ${Object.keys(stackConfigSchema().shape).map((k) => `${NAMESPACE}:${k}`).join(", ")}`
+          : `${NAMESPACE}:${i.path.join(".")}: ${i.message}`,
+      );
+  const key = `${NAMESPACE}:databaseUrl`;
+  const url = raw.databaseUrl ?? process.env.DATABASE_URL;
+  if (url === undefined) problems.push(`${key}: no database: run \`pulumi config set --secret databaseUrl <url> -s ${stack}\` or set DATABASE_URL`);
+  if (problems.length > 0 || !parsed.success) {
+    throw new Error(`stack ${stack}: invalid config:\n  ${problems.join("\n  ")}`);
+  }
+  const { lockTimeout, statementTimeout } = parsed.data;
+  return { ...parsed.data, connection: pulumi.secret({ url: url!, lockTimeout, statementTimeout }) };
+}

@@ -1,0 +1,11 @@
+/**
+ * The Pulumi program: this stack's config → the application database.
+ * `pulumi up -s dev` / `-s prod` converge the database to this model.
+ */
+import { loadStackConfig } from "./config";
+import { applicationDatabase } from "./model";
+
+const db = applicationDatabase(loadStackConfig());
+
+export const tables = [db.eventStore, db.memoryTierMetrics, db.biometricEvents, db.keyMappings].map((t) => t.id);
+export const hypertables = [db.eventStoreHypertable, db.memoryTierHypertable, db.biometricHypertable].map((h) => h.id);
