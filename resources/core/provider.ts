@@ -15,8 +15,19 @@ export interface CommonInputs {
   allowHazards: HazardKind[];
 }
 
-/** Outputs: the validated inputs plus the canonical live state read after the last apply. */
-type Outputs<S> = S & CommonInputs & { observed: S };
+/**
+ * Outputs: the validated inputs, plus `observed` (the canonical live state read
+ * after the last apply or refresh) and `appliedSql` (the statements the last
+ * create or update ran; `[]` when it adopted an identical object).
+ */
+type Outputs<S> = S & CommonInputs & { observed: S; appliedSql: string[] };
+
+/** Properties that are bookkeeping, not declared state: never validated or diffed. */
+const BOOKKEEPING = ["__provider", "observed", "appliedSql"];
+
+function declaredPart(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !BOOKKEEPING.includes(k)));
+}
 
 /** The value the engine sends for inputs that are not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -24,9 +35,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; failures: pulumi.dynamic.CheckFailure[]; unknown: boolean };
 
 function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
-  const { __provider, connection, allowHazards, observed, ...props } = raw;
-  void __provider;
-  void observed;
+  const { connection, allowHazards, ...props } = declaredPart(raw);
   const common = z
     .strictObject({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) })
     .safeParse({ connection, allowHazards });
@@ -36,10 +45,8 @@ function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, 
   const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], raw);
   const unknown = issues.some((i) => valueAt(i.path) === UNKNOWN);
   const failures = issues
-    .filter((i) => valueAt(i.path) !== UNKNOWN && i.path[0] !== "connection")
+    .filter((i) => valueAt(i.path) !== UNKNOWN)
     .map((i) => ({ property: i.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "") || kind.type, reason: i.message }));
-  // The connection is secret: say which field is wrong, never echo its value.
-  if (!common.success) failures.push(...common.error.issues.map((i) => ({ property: i.path.map(String).join("."), reason: i.message })));
   return { ok: false, failures, unknown };
 }
 
@@ -54,7 +61,12 @@ function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string,
  * all under the database's advisory lock, so that a concurrent apply cannot
  * change the object between observing and applying.
  */
-async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<S> {
+interface Applied<S> {
+  observed: S;
+  appliedSql: string[];
+}
+
+async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
   const name = `${kind.type} ${kind.identity(spec)}`;
   return withApplyLock(client, async () => {
     const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
@@ -65,7 +77,7 @@ async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClien
     await applySteps(client, name, steps);
     const after = await kind.observe(client, desired);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
-    return after;
+    return { observed: after, appliedSql: steps.map((s) => s.sql) };
   });
 }
 
@@ -78,7 +90,8 @@ async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClien
  * allowed.
  */
 export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynamic.ResourceProvider {
-  const outputs = (spec: S, common: CommonInputs, observed: S): Outputs<S> => plainJson({ ...spec, ...common, observed });
+  const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
+    plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql });
   return {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
@@ -86,36 +99,35 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },
 
-    async diff(_id: string, olds: Outputs<S>, news: Record<string, unknown>) {
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
       if (!v.ok) return { changes: true };
       const next = { ...v.spec, ...v.common } as Record<string, unknown>;
-      const { observed, __provider, ...previous } = olds as Record<string, unknown>;
-      void observed;
-      void __provider;
+      const previous = declaredPart(olds);
       const changed = changedProperties<Record<string, unknown>, string>(previous, next, [...Object.keys(previous), ...Object.keys(next)]);
       const replaces = kind.replaces(previous as S, v.spec);
-      const sameIdentity = kind.identity(v.spec) === kind.identity(olds);
+      const sameIdentity = kind.identity(v.spec) === kind.identity(previous as S);
       return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameIdentity };
     },
 
     async create(inputs: Record<string, unknown>) {
       const { spec, common } = validated(kind, inputs);
-      const observed = await withClient(common.connection, (client) => converge(kind, client, spec, common));
-      return { id: kind.identity(spec), outs: outputs(spec, common, observed) };
+      const applied = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      return { id: kind.identity(spec), outs: outputs(spec, common, applied) };
     },
 
     async read(id: string, props: Outputs<S>) {
       const { spec, common } = validated(kind, props as unknown as Record<string, unknown>);
       const live = await withClient(common.connection, (client) => kind.observe(client, spec));
       if (!live) return { id: "" };
-      return { id, props: outputs(keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live), common, live) };
+      const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live);
+      return { id, props: outputs(declared, common, { observed: live, appliedSql: props.appliedSql ?? [] }) };
     },
 
     async update(_id: string, _olds: Outputs<S>, news: Record<string, unknown>) {
       const { spec, common } = validated(kind, news);
-      const observed = await withClient(common.connection, (client) => converge(kind, client, spec, common));
-      return { outs: outputs(spec, common, observed) };
+      const applied = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      return { outs: outputs(spec, common, applied) };
     },
 
     async delete(_id: string, props: Outputs<S>) {

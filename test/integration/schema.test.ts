@@ -39,7 +39,7 @@ test("adopts an existing schema without touching it, and owner changes in place"
   const provider = providerFor(schemaKind);
   const inputs = (await provider.check!({}, { connection: { url: db.url }, name: "adopted", owner: "schema_owner" })).inputs;
   const { outs } = await provider.create(inputs);
-  expect(outs).toMatchObject({ name: "adopted", owner: "schema_owner" });
+  expect(outs).toMatchObject({ name: "adopted", owner: "schema_owner", appliedSql: ['ALTER SCHEMA "adopted" OWNER TO "schema_owner"'] });
   const row = (await db.sql.query("SELECT pg_get_userbyid(nspowner) AS owner, (SELECT count(*)::int FROM adopted.keep) AS n FROM pg_namespace WHERE nspname = 'adopted'")).rows[0];
   expect(row).toEqual({ owner: "schema_owner", n: 1 });
 });

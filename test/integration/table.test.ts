@@ -138,6 +138,7 @@ describe("Table hazards against rows", () => {
     const s = spec({ columns: [{ name: "id", type: "int", nullable: false }, { name: "value", type: "integer" }, { name: "embedding", type: "vector(3)" }] });
     const adopted = await provider.create((await provider.check!({}, s)).inputs);
     expect(adopted.id).toBe("app.readings");
+    expect(adopted.outs.appliedSql).toEqual([]);
     expect((await db.sql.query("SELECT count(*)::int AS n FROM app.readings")).rows[0].n).toBe(2);
   });
 });
