@@ -134,7 +134,7 @@ export const REJECTED_BY_SERVER: { declared: string; error: RegExp; knownBug?: s
   { declared: "vector(1,2)", error: /invalid type modifier/ },
   { declared: "integr", error: /type "integr" does not exist/ },
   { declared: "int(4)", error: /syntax error|type modifier is not allowed/ },
-  { declared: "varchar(20,2)", error: /invalid type modifier/ },
+  { declared: "varchar(20,2)", error: /syntax error at or near ","/ },
 ];
 
 /**

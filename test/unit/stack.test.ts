@@ -1,0 +1,108 @@
+/**
+ * The stacks/ program under pulumi.runtime.setMocks: what each stack declares,
+ * and how bad stack config fails. No database, no provider host.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor } from "../../resources/core/provider";
+import { Hypertable, Table } from "../../resources";
+import { hypertableKind } from "../../resources/hypertable";
+import { loadStackConfig } from "../../stacks/config";
+import { applicationDatabase } from "../../stacks/model";
+
+/** The engine sends dynamic providers plain values (Configure answers acceptSecrets=false): unwrap the mocks' secret envelopes. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+function unwrapSecrets(inputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v && typeof v === "object" && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v]));
+}
+
+type Registered = { type: string; name: string; inputs: Record<string, unknown> };
+let registered: Registered[] = [];
+
+beforeAll(() =>
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) });
+        return { id: `${args.name}_id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "pgschema",
+    "dev",
+  ),
+);
+
+function withConfig(config: Record<string, string>) {
+  pulumi.runtime.setAllConfig(config, ["pgschema:databaseUrl"]);
+  registered = [];
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+const inputsOf = (type: string, name: string) => registered.find((r) => r.type === `pulumi-nodejs:dynamic/pgschema:${type}` && r.name === name)!.inputs;
+
+test("dev and prod stacks differ only by config: chunk intervals and partitions come from it", async () => {
+  for (const [stack, config] of [
+    ["dev", { "pgschema:eventsChunkInterval": "1 day", "pgschema:metricsHashPartitions": "2" }],
+    ["prod", { "pgschema:eventsChunkInterval": "7 days", "pgschema:metricsHashPartitions": "8" }],
+  ] as const) {
+    withConfig({ "pgschema:databaseUrl": "postgres://app@db:5432/app", ...config });
+    applicationDatabase(loadStackConfig(stack));
+    await settle();
+    expect(registered).toHaveLength(11);
+    expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgschema:eventsChunkInterval"] });
+    expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgschema:metricsHashPartitions"]) } });
+    expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
+  }
+});
+
+test("a hypertable over a Table of the program carries the table's declared keys, so check can judge them", async () => {
+  withConfig({ "pgschema:databaseUrl": "postgres://app@db:5432/app" });
+  applicationDatabase(loadStackConfig("dev"));
+  await settle();
+  expect(inputsOf("Hypertable", "biometric.biometric_events").declaredTable).toEqual({
+    columns: [
+      { name: "id", nullable: false },
+      { name: "subject_id", nullable: false },
+      { name: "sensor", nullable: false },
+      { name: "reading", nullable: false },
+      { name: "recorded_at", nullable: false },
+    ],
+    keys: [{ name: "biometric_events_pkey", columns: ["id", "recorded_at"] }],
+  });
+});
+
+test("a Table whose primary key lacks the time column is rejected at check of its Hypertable, naming the constraint and the fix", async () => {
+  withConfig({});
+  const connection = { url: "postgres://app@db:5432/app" };
+  const table = new Table("bad", { connection, schema: "app", name: "bad", columns: [{ name: "id", type: "bigint" }, { name: "at", type: "timestamptz", nullable: false }], primaryKey: { columns: ["id"] } });
+  new Hypertable("bad", { connection, table, timeColumn: "at" });
+  await settle();
+  const inputs = inputsOf("Hypertable", "bad");
+  const { failures } = await providerFor(hypertableKind).check!({}, inputs);
+  expect(failures).toEqual([
+    { property: "declaredTable.keys", reason: expect.stringMatching(/constraint bad_pkey \(id\) of app\.bad does not include partitioning column "at".*Add "at" to the constraint's columns/) },
+  ]);
+});
+
+test("bad stack config fails with one error naming every bad key", () => {
+  withConfig({ "pgschema:eventsChunkInterval": "7 dayz", "pgschema:metricsHashPartitions": "0", "pgschema:chunkIntervall": "1 day" });
+  const env = process.env.DATABASE_URL;
+  delete process.env.DATABASE_URL;
+  try {
+    const message = (() => {
+      try {
+        loadStackConfig("dev");
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error("loadStackConfig accepted bad config");
+    })();
+    expect(message.split("\n")[0]).toBe("stack dev: invalid config:");
+    expect(message).toContain("pgschema:chunkIntervall: unknown key; known keys are pgschema:databaseUrl, pgschema:eventsChunkInterval,");
+    expect(message).toContain(`pgschema:eventsChunkInterval: "7 dayz" is not an interval: write e.g. '7 days'`);
+    expect(message).toMatch(/pgschema:metricsHashPartitions: .*>=1/);
+    expect(message).toContain("pgschema:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev` or set DATABASE_URL");
+  } finally {
+    if (env !== undefined) process.env.DATABASE_URL = env;
+  }
+});
