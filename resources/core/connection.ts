@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from "pg";
 import { z } from "zod";
+import { canonicalJson } from "./compare";
 import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from "./session";
 
 /**
@@ -50,13 +51,13 @@ type PoolCache = Map<string, Pool>;
 
 /**
  * The pool for a connection, created on first use and cached on `globalThis`
- * keyed by the connection, so every provider call in one provider process
- * reuses it (nothing stateful lives at module scope: it would not serialize).
+ * keyed by the whole connection (its timeouts are session settings of the
+ * pool), so every provider call in one provider process reuses it (nothing stateful lives at module scope: it would not serialize).
  */
 export function poolFor(connection: Connection): Pool {
   const g = globalThis as { __pgschemaPools?: PoolCache };
   const pools = (g.__pgschemaPools ??= new Map());
-  const key = JSON.stringify([connection.url, connection.host, connection.port, connection.database, connection.user, connection.password, connection.sslmode]);
+  const key = canonicalJson(connection);
   let pool = pools.get(key);
   if (!pool) {
     const ssl = connection.sslmode === undefined || connection.sslmode === "disable" || connection.sslmode === "prefer"

@@ -19,8 +19,8 @@ export async function canonicalizeTable(client: PoolClient, desired: TableSpec):
       await client.query(createTableSql("pg_temp.pgschema_canonical", scratch));
     } catch (error) {
       throw new Error(
-        `Table ${desired.schema}.${desired.name}: a column default or CHECK expression is not valid here: ${(error as Error).message}. ` +
-          `Fix the expression (objects outside pg_catalog and public must be schema-qualified).`,
+        `Table ${desired.schema}.${desired.name}: the declared columns and CHECK constraints do not build: ${(error as Error).message}. ` +
+          `Fix the default, CHECK expression or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
       );
     }
     return (await observeRelation(client, "pg_temp.pgschema_canonical", desired))!;

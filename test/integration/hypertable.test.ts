@@ -91,3 +91,16 @@ test("a table with rows needs migrateData; with it, the rows move into chunks", 
 test("a missing table is a clear error", async () => {
   await expect(create({ table: "nope", timeColumn: "at" })).rejects.toThrow(/table metrics\.nope does not exist: declare it with a Table resource/);
 });
+
+test("a database without TimescaleDB gets a named error, not a catalog error", async () => {
+  const name = `${db.url.split("/").pop()}_plain`;
+  await db.sql.query(`CREATE DATABASE "${name}"`);
+  try {
+    const url = new URL(db.url);
+    url.pathname = `/${name}`;
+    const inputs = (await provider.check!({}, { connection: { url: url.toString() }, schema: "public", table: "t", timeColumn: "at" })).inputs;
+    await expect(provider.create(inputs)).rejects.toThrow(/Hypertable public\.t: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb/);
+  } finally {
+    await db.sql.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+  }
+});
