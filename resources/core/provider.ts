@@ -44,10 +44,29 @@ function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, 
   const issues = [...(common.success ? [] : common.error.issues), ...(spec.success ? [] : spec.error.issues)];
   const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], raw);
   const unknown = issues.some((i) => valueAt(i.path) === UNKNOWN);
-  const failures = issues
-    .filter((i) => valueAt(i.path) !== UNKNOWN)
-    .map((i) => ({ property: i.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "") || kind.type, reason: i.message }));
+  const failures = issues.filter((i) => valueAt(i.path) !== UNKNOWN).flatMap((i) => failuresOf(i, valueAt(i.path), kind.schema()));
   return { ok: false, failures, unknown };
+}
+
+const propertyPath = (path: PropertyKey[]) => path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "");
+
+/** The property names a zod object schema (possibly refined or piped into a transform) accepts. */
+function knownProperties(schema: z.ZodType): string[] {
+  const s = schema as unknown as { shape?: Record<string, unknown>; in?: z.ZodType };
+  return s.shape ? Object.keys(s.shape) : s.in ? knownProperties(s.in) : [];
+}
+
+/** One check failure per zod issue: unknown properties are reported under their own name, missing ones as required. */
+function failuresOf(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType): pulumi.dynamic.CheckFailure[] {
+  if (issue.code === "unrecognized_keys") {
+    const known = issue.path[0] === "connection" ? Object.keys(connectionSchema().shape) : knownProperties(schema);
+    return issue.keys.map((key) => ({
+      property: propertyPath([...issue.path, key]),
+      reason: `unknown property ${JSON.stringify(key)}: remove it, or use one of ${known.join(", ")}`,
+    }));
+  }
+  const reason = value === undefined && issue.code === "invalid_type" && !issue.message.startsWith("required") ? `required: ${issue.message}` : issue.message;
+  return [{ property: propertyPath(issue.path) || "(inputs)", reason }];
 }
 
 function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): { spec: S; common: CommonInputs } {

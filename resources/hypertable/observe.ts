@@ -70,8 +70,17 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
   return { tableExists: true, rows: await countRows(client, relation), keys: rows[0].keys ?? [] };
 }
 
-/** `desired` with `chunkInterval` in the server's canonical text (`'1 week'` → `'7 days'`). */
+/**
+ * `desired` with `chunkInterval` as TimescaleDB stores and prints it: the
+ * dimension keeps microseconds with 30-day months, and the information view
+ * prints them justified to days (`'1 month'` → `'30 days'`, `'1 year'` →
+ * `'360 days'`, `'36 hours'` → `'1 day 12:00:00'`).
+ */
 export async function canonicalizeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec> {
-  const { rows } = await client.query<{ interval: string }>("SELECT $1::interval::text AS interval", [desired.chunkInterval]);
+  const { rows } = await client.query<{ interval: string }>(
+    `SELECT justify_hours(make_interval(days => m * 30) + (v - make_interval(months => m)))::text AS interval
+       FROM (SELECT v, (EXTRACT(year FROM v) * 12 + EXTRACT(month FROM v))::int AS m FROM (SELECT $1::interval AS v) i) s`,
+    [desired.chunkInterval],
+  );
   return { ...desired, chunkInterval: rows[0].interval };
 }

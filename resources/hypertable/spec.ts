@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identifier, interval } from "../core/spec";
+import { schemaName, identifier, interval } from "../core/spec";
 
 function declaredKey() {
   return z.strictObject({ name: identifier(), columns: z.array(identifier()) });
@@ -17,7 +17,7 @@ export function hypertableSpec() {
   return z
     .strictObject({
       /** Schema of the table. */
-      schema: identifier(),
+      schema: schemaName(),
       /** The table to partition into chunks. Changing it replaces the hypertable. */
       table: identifier(),
       /** The time dimension's column (timestamptz, timestamp or date, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */

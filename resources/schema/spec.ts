@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { identifier } from "../core/spec";
+import { schemaName, identifier } from "../core/spec";
 
 /** A PostgreSQL schema (namespace), docs "CREATE SCHEMA". */
 export function schemaSpec() {
   return z.strictObject({
     /** Schema name: a plain identifier of at most 63 bytes. Changing it replaces the schema. */
-    name: identifier(),
+    name: schemaName(),
     /** Owning role. Unset: not managed (the connecting role owns what it creates). */
     owner: identifier().optional(),
     /** `COMMENT ON SCHEMA`. Unset: no comment. */

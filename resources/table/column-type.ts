@@ -11,12 +11,23 @@ import { z } from "zod";
 
 type Canonical = (modifiers: number[]) => string | undefined;
 
+/** Type modifier limits (docs §8.1.2, §8.3, §8.10; pgvector README "Vector Types"). */
+const MAX_LENGTH = 10_485_760;
+const inRange = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+
 const fixed = (name: string): Canonical => (m) => (m.length === 0 ? name : undefined);
-const optionalLength = (name: string, max = 1): Canonical => (m) =>
-  m.length === 0 ? name : m.length <= max ? `${name}(${m.join(",")})` : undefined;
-const requiredDimensions = (name: string): Canonical => (m) => (m.length === 1 ? `${name}(${m[0]})` : m.length === 0 ? name : undefined);
+const length = (name: string, max: number, fallback?: number): Canonical => (m) => {
+  if (m.length === 0) return fallback === undefined ? name : `${name}(${fallback})`;
+  return m.length === 1 && inRange(m[0], 1, max) ? `${name}(${m[0]})` : undefined;
+};
+/** numeric(p) is numeric(p,0); precision 1–1000, scale 0–1000 (PostgreSQL 15+ allows a scale above the precision). */
+const numeric: Canonical = (m) => {
+  if (m.length === 0) return "numeric";
+  const [p, s = 0] = m;
+  return m.length <= 2 && inRange(p, 1, 1000) && inRange(s, 0, 1000) ? `numeric(${p},${s})` : undefined;
+};
 const withPrecision = (name: string, zone: string): Canonical => (m) =>
-  m.length === 0 ? `${name} ${zone}` : m.length === 1 && m[0] <= 6 ? `${name}(${m[0]}) ${zone}` : undefined;
+  m.length === 0 ? `${name} ${zone}` : m.length === 1 && inRange(m[0], 0, 6) ? `${name}(${m[0]}) ${zone}` : undefined;
 
 const TYPES: Record<string, Canonical> = {
   smallint: fixed("smallint"), int2: fixed("smallint"),
@@ -24,11 +35,11 @@ const TYPES: Record<string, Canonical> = {
   bigint: fixed("bigint"), int8: fixed("bigint"),
   real: fixed("real"), float4: fixed("real"),
   "double precision": fixed("double precision"), float8: fixed("double precision"),
-  numeric: optionalLength("numeric", 2), decimal: optionalLength("numeric", 2),
+  numeric, decimal: numeric,
   boolean: fixed("boolean"), bool: fixed("boolean"),
   text: fixed("text"),
-  "character varying": optionalLength("character varying"), varchar: optionalLength("character varying"),
-  character: (m) => (m.length <= 1 ? `character(${m[0] ?? 1})` : undefined), char: (m) => (m.length <= 1 ? `character(${m[0] ?? 1})` : undefined),
+  "character varying": length("character varying", MAX_LENGTH), varchar: length("character varying", MAX_LENGTH),
+  character: length("character", MAX_LENGTH, 1), char: length("character", MAX_LENGTH, 1),
   bytea: fixed("bytea"), uuid: fixed("uuid"), json: fixed("json"), jsonb: fixed("jsonb"),
   inet: fixed("inet"), cidr: fixed("cidr"), macaddr: fixed("macaddr"), tsvector: fixed("tsvector"), xml: fixed("xml"),
   date: fixed("date"), interval: fixed("interval"),
@@ -36,8 +47,8 @@ const TYPES: Record<string, Canonical> = {
   timetz: withPrecision("time", "with time zone"), "time with time zone": withPrecision("time", "with time zone"),
   timestamp: withPrecision("timestamp", "without time zone"), "timestamp without time zone": withPrecision("timestamp", "without time zone"),
   timestamptz: withPrecision("timestamp", "with time zone"), "timestamp with time zone": withPrecision("timestamp", "with time zone"),
-  bit: (m) => (m.length <= 1 ? `bit(${m[0] ?? 1})` : undefined), "bit varying": optionalLength("bit varying"), varbit: optionalLength("bit varying"),
-  vector: requiredDimensions("vector"), halfvec: requiredDimensions("halfvec"), sparsevec: requiredDimensions("sparsevec"),
+  bit: length("bit", 83_886_080, 1), "bit varying": length("bit varying", 83_886_080), varbit: length("bit varying", 83_886_080),
+  vector: length("vector", 16_000), halfvec: length("halfvec", 16_000), sparsevec: length("sparsevec", 1_000_000_000),
 };
 
 const TYPE_SYNTAX = /^([a-z][a-z0-9 ]*?)\s*(?:\(\s*(\d+(?:\s*,\s*\d+)?)\s*\))?(\s+with(?:out)? time zone)?((?:\s*\[\s*\])*)$/;
@@ -54,12 +65,13 @@ export function canonicalColumnType(declared: string): string | undefined {
   const canonical = TYPES[zone ? `${base}${zone.replace(/\s+/g, " ")}` : base];
   const modifiers = mods ? mods.split(",").map((m) => Number(m.trim())) : [];
   const name = canonical?.(modifiers);
-  return name === undefined ? undefined : name + "[]".repeat((arrays.match(/\[/g) ?? []).length);
+  // PostgreSQL does not record array dimensions: text[][] is text[] (docs §8.15.1).
+  return name === undefined ? undefined : arrays ? `${name}[]` : name;
 }
 
 /** A zod schema that accepts a known column type and yields its canonical spelling. */
 export function columnType() {
-  return z.string().transform((declared, ctx) => {
+  return z.string({ error: "required: a column type such as 'bigint', 'text' or 'timestamptz'" }).transform((declared, ctx) => {
     const canonical = canonicalColumnType(declared);
     if (canonical === undefined) {
       ctx.addIssue({

@@ -43,7 +43,7 @@ const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exe
 function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, rows: number): Step[] {
   const alter = (clause: string, hazards: Hazard[] = []) => step(`ALTER TABLE ${relation} ALTER COLUMN ${quoteIdent(to.name)} ${clause}`, hazards);
   const steps: Step[] = [];
-  if (from.identity && from.identity !== to.identity) steps.push(alter("DROP IDENTITY"));
+  if (from.identity && !to.identity) steps.push(alter("DROP IDENTITY"));
   if (from.default !== undefined && from.default !== to.default) steps.push(alter("DROP DEFAULT"));
   if (from.type !== to.type) {
     const [fd, td] = [dimensions(from.type), dimensions(to.type)];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
+import { schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
 import { columnType } from "./column-type";
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -38,11 +38,11 @@ export function tableSpec() {
   return z
     .strictObject({
       /** Schema of the table. Changing it replaces the table. */
-      schema: identifier(),
+      schema: schemaName(),
       /** Table name. Changing it replaces the table. */
       name: identifier(),
       /** Columns, in order. At least one. */
-      columns: z.array(column()).min(1, "declare at least one column"),
+      columns: z.array(column(), { error: "required: list the table's columns, e.g. [{ name: 'id', type: 'bigint' }]" }).min(1, "declare at least one column"),
       /** `PRIMARY KEY`; on a hypertable it must include the time column. */
       primaryKey: key().optional(),
       /** `UNIQUE` constraints (name required); on a hypertable each must include the time column. */
@@ -63,11 +63,11 @@ export function tableSpec() {
           ctx.addIssue({ code: "custom", path: [...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), "columns"], message: `column "${c}" is not declared in columns` });
         }
       }
-      const constraintNames = [t.primaryKey?.name ?? `${t.name}_pkey`, ...t.uniqueConstraints.map((u) => u.name), ...t.checkConstraints.map((c) => c.name)];
+      const constraintNames = [...(t.primaryKey ? [t.primaryKey.name ?? `${t.name}_pkey`] : []), ...t.uniqueConstraints.map((u) => u.name), ...t.checkConstraints.map((c) => c.name)];
       constraintNames.forEach((n, i) => {
         if (constraintNames.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["uniqueConstraints"], message: `constraint name "${n}" is used twice` });
       });
-      if (!t.primaryKey?.name && Buffer.byteLength(`${t.name}_pkey`) > MAX_IDENTIFIER_BYTES) {
+      if (t.primaryKey && !t.primaryKey.name && Buffer.byteLength(`${t.name}_pkey`) > MAX_IDENTIFIER_BYTES) {
         ctx.addIssue({ code: "custom", path: ["primaryKey", "name"], message: `"${t.name}_pkey" exceeds ${MAX_IDENTIFIER_BYTES} bytes: give the primary key a name` });
       }
       t.columns.forEach((c, i) => {

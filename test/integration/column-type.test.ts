@@ -36,14 +36,7 @@ describe("format_type of a column declared with each accepted spelling", () => {
     expect(live.get(declared)).toBe(server);
   });
 
-  const agreed = ACCEPTED_SPELLINGS.filter((c) => !c.knownBug);
-  test.each(agreed.map((c) => [c.declared]))("canonicalColumnType(%j) equals the live format_type", (declared) => {
-    expect(canonicalColumnType(declared)).toBe(live.get(declared));
-  });
-
-  // Bugs in resources/table/column-type.ts: the declared and the live type never compare equal.
-  const disagreed = ACCEPTED_SPELLINGS.filter((c) => c.knownBug);
-  test.failing.each(disagreed.map((c) => [c.declared, c.knownBug]))("BUG canonicalColumnType(%j) equals the live format_type (%s)", (declared) => {
+  test.each(ACCEPTED_SPELLINGS.map((c) => [c.declared]))("canonicalColumnType(%j) equals the live format_type", (declared) => {
     expect(canonicalColumnType(declared)).toBe(live.get(declared));
   });
 

@@ -12,8 +12,6 @@ export interface SpellingCase {
   declared: string;
   /** `format_type(atttypid, atttypmod)` of a column created with `declared` (proven by the integration test). */
   server: string;
-  /** Set when canonicalColumnType is known to disagree with the server: the reason (the test is then marked failing). */
-  knownBug?: string;
 }
 
 export const ACCEPTED_SPELLINGS: SpellingCase[] = [
@@ -40,12 +38,8 @@ export const ACCEPTED_SPELLINGS: SpellingCase[] = [
   { declared: "numeric(12, 2)", server: "numeric(12,2)" },
   { declared: "decimal(10,3)", server: "numeric(10,3)" },
   { declared: "numeric(2,5)", server: "numeric(2,5)" },
-  {
-    declared: "numeric(12)",
-    server: "numeric(12,0)",
-    knownBug: "a precision without scale means scale 0, which format_type prints: canonicalColumnType gives numeric(12)",
-  },
-  { declared: "decimal(5)", server: "numeric(5,0)", knownBug: "as numeric(12): canonicalColumnType gives numeric(5)" },
+  { declared: "numeric(12)", server: "numeric(12,0)" },
+  { declared: "decimal(5)", server: "numeric(5,0)" },
   // boolean
   { declared: "boolean", server: "boolean" },
   { declared: "bool", server: "boolean" },
@@ -109,28 +103,23 @@ export const ACCEPTED_SPELLINGS: SpellingCase[] = [
   { declared: "timestamptz(3)[]", server: "timestamp(3) with time zone[]" },
   { declared: "double precision[]", server: "double precision[]" },
   { declared: "vector(3)[]", server: "vector(3)[]" },
-  {
-    declared: "text[][]",
-    server: "text[]",
-    knownBug: "PostgreSQL does not record array dimensions (docs §8.15.1), format_type prints text[]: canonicalColumnType gives text[][]",
-  },
-  { declared: "int[][]", server: "integer[]", knownBug: "as text[][]: canonicalColumnType gives integer[][]" },
+  { declared: "text[][]", server: "text[]" },
+  { declared: "int[][]", server: "integer[]" },
 ];
 
 /**
  * Spellings canonicalColumnType must reject although they look like known
  * types: the server rejects them at CREATE TABLE (proven by the integration
- * test), so accepting them at `check` only defers the error to apply time.
- * `knownBug` is set where canonicalColumnType currently accepts them.
+ * test), so accepting them at `check` would only defer the error to apply time.
  */
-export const REJECTED_BY_SERVER: { declared: string; error: RegExp; knownBug?: string }[] = [
-  { declared: "numeric(0)", error: /NUMERIC precision 0 must be between 1 and 1000/, knownBug: "accepted as numeric(0)" },
-  { declared: "numeric(1001)", error: /NUMERIC precision 1001 must be between 1 and 1000/, knownBug: "accepted as numeric(1001)" },
-  { declared: "varchar(0)", error: /length for type varchar must be at least 1/, knownBug: "accepted as character varying(0)" },
-  { declared: "char(0)", error: /length for type char must be at least 1/, knownBug: "accepted as character(0)" },
-  { declared: "bit(0)", error: /length for type bit must be at least 1/, knownBug: "accepted as bit(0)" },
-  { declared: "vector(0)", error: /dimensions for type vector must be at least 1/, knownBug: "accepted as vector(0)" },
-  { declared: "vector(16001)", error: /dimensions for type vector cannot exceed 16000/, knownBug: "accepted as vector(16001)" },
+export const REJECTED_BY_SERVER: { declared: string; error: RegExp }[] = [
+  { declared: "numeric(0)", error: /NUMERIC precision 0 must be between 1 and 1000/ },
+  { declared: "numeric(1001)", error: /NUMERIC precision 1001 must be between 1 and 1000/ },
+  { declared: "varchar(0)", error: /length for type varchar must be at least 1/ },
+  { declared: "char(0)", error: /length for type char must be at least 1/ },
+  { declared: "bit(0)", error: /length for type bit must be at least 1/ },
+  { declared: "vector(0)", error: /dimensions for type vector must be at least 1/ },
+  { declared: "vector(16001)", error: /dimensions for type vector cannot exceed 16000/ },
   { declared: "vector(1,2)", error: /invalid type modifier/ },
   { declared: "integr", error: /type "integr" does not exist/ },
   { declared: "int(4)", error: /syntax error|type modifier is not allowed/ },

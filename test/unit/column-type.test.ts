@@ -5,19 +5,12 @@ import { ACCEPTED_SPELLINGS, REJECTED_BY_SERVER, TYPE_CHANGES } from "./column-t
 // creates a column of every declared spelling and compares format_type with `server`.
 
 describe("canonicalColumnType: aliases become the server's format_type spelling", () => {
-  const agreed = ACCEPTED_SPELLINGS.filter((c) => !c.knownBug);
-  test.each(agreed.map((c) => [c.declared, c.server]))("%j → %j", (declared, server) => {
-    expect(canonicalColumnType(declared)).toBe(server);
-  });
-
-  // Known bugs (see the cases file): these assert the server's spelling and fail today.
-  const disagreed = ACCEPTED_SPELLINGS.filter((c) => c.knownBug);
-  test.failing.each(disagreed.map((c) => [c.declared, c.server, c.knownBug]))("BUG %j → %j (%s)", (declared, server) => {
+  test.each(ACCEPTED_SPELLINGS.map((c) => [c.declared, c.server]))("%j → %j", (declared, server) => {
     expect(canonicalColumnType(declared)).toBe(server);
   });
 
   test("canonical spellings are fixed points (declaring the live type again changes nothing)", () => {
-    for (const c of agreed) expect(canonicalColumnType(c.server)).toBe(c.server);
+    for (const c of ACCEPTED_SPELLINGS) expect(canonicalColumnType(c.server)).toBe(c.server);
   });
 });
 
@@ -49,12 +42,7 @@ describe("canonicalColumnType: rejections", () => {
   });
 
   // Modifiers the server refuses (proven by the integration test) must be refused at check.
-  const refused = REJECTED_BY_SERVER.filter((c) => !c.knownBug);
-  test.each(refused.map((c) => [c.declared]))("%j, which the server refuses, is rejected", (declared) => {
-    expect(canonicalColumnType(declared)).toBeUndefined();
-  });
-  const accepted = REJECTED_BY_SERVER.filter((c) => c.knownBug);
-  test.failing.each(accepted.map((c) => [c.declared, c.knownBug]))("BUG %j, which the server refuses, is rejected (today: %s)", (declared) => {
+  test.each(REJECTED_BY_SERVER.map((c) => [c.declared]))("%j, which the server refuses, is rejected", (declared) => {
     expect(canonicalColumnType(declared)).toBeUndefined();
   });
 });

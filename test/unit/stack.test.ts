@@ -99,7 +99,7 @@ test("bad stack config fails with one error naming every bad key", () => {
     })();
     expect(message.split("\n")[0]).toBe("stack dev: invalid config:");
     expect(message).toContain("pgschema:chunkIntervall: unknown key; known keys are pgschema:databaseUrl, pgschema:eventsChunkInterval,");
-    expect(message).toContain(`pgschema:eventsChunkInterval: "7 dayz" is not an interval: write e.g. '7 days'`);
+    expect(message).toContain(`pgschema:eventsChunkInterval: "7 dayz" is not an interval (unknown unit 'dayz'): write e.g. '7 days'`);
     expect(message).toMatch(/pgschema:metricsHashPartitions: .*>=1/);
     expect(message).toContain("pgschema:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev` or set DATABASE_URL");
   } finally {
