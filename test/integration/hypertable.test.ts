@@ -104,3 +104,19 @@ test("a database without TimescaleDB gets a named error, not a catalog error", a
     await db.sql.query(`DROP DATABASE "${name}" WITH (FORCE)`);
   }
 });
+
+test.each([
+  ["1 month", "30 days"],
+  ["1 year", "360 days"],
+  ["36 hours", "1 day 12:00:00"],
+  ["1 week", "7 days"],
+])("chunkInterval %j is compared as TimescaleDB stores it (%s): a second apply runs nothing", async (declared, stored) => {
+  const table = `iv_${stored.replace(/\W+/g, "_")}`;
+  await db.sql.query(`CREATE TABLE metrics.${table} (at timestamptz NOT NULL)`);
+  const { id, outs } = await create({ table, timeColumn: "at", chunkInterval: declared });
+  expect(outs.observed.chunkInterval).toBe(stored);
+  expect((await dimensions(db.sql, table))[0].interval).toBe(stored);
+  const again = await provider.update!(id, outs, (await provider.check!(outs, outs)).inputs);
+  expect(again.outs.appliedSql).toEqual([]);
+  expect((await provider.read!(id, outs)).props).toEqual(outs);
+});
