@@ -5,8 +5,7 @@
  *
  *   npx ts-node --transpile-only bench/read-cost.ts [iterations=200]
  */
-import { Client, PoolClient } from "pg";
-import { Pool } from "pg";
+import { Client, Pool, PoolClient } from "pg";
 import { providerFor } from "../resources/core/provider";
 import { hypertableKind } from "../resources/hypertable";
 import { schemaKind } from "../resources/schema";

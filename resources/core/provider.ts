@@ -75,16 +75,17 @@ function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string,
   return v;
 }
 
-/**
- * Observes, plans, refuses disallowed hazards, applies and observes again —
- * all under the database's advisory lock, so that a concurrent apply cannot
- * change the object between observing and applying.
- */
+/** What a converge leaves: the live state after applying, and the statements it ran. */
 interface Applied<S> {
   observed: S;
   appliedSql: string[];
 }
 
+/**
+ * Observes, plans, refuses disallowed hazards, applies and observes again —
+ * all under the database's advisory lock, so that a concurrent apply cannot
+ * change the object between observing and applying.
+ */
 async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
   const name = `${kind.type} ${kind.identity(spec)}`;
   return withApplyLock(client, async () => {
