@@ -1,0 +1,59 @@
+/**
+ * The generic adapter's I/O-free methods (check, diff) as the engine calls
+ * them during `pulumi preview`: no database is reachable here.
+ */
+import { providerFor } from "../../resources/core/provider";
+import { hypertableKind } from "../../resources/hypertable";
+import { tableKind } from "../../resources/table";
+
+/** The value the engine sends for an input not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const connection = { url: "postgres://app@127.0.0.1:1/none" };
+const table = { connection, schema: "app", name: "t", columns: [{ name: "id", type: "int" }, { name: "at", type: "timestamptz", nullable: false }] };
+
+test("check during preview: an unknown input is not a failure, and a known bad one still is", async () => {
+  const provider = providerFor(tableKind);
+  expect(await provider.check!({}, { ...table, schema: UNKNOWN })).toEqual({ inputs: { ...table, schema: UNKNOWN } });
+  const { failures } = await provider.check!({}, { ...table, schema: UNKNOWN, name: "Bad" });
+  expect(failures).toEqual([{ property: "name", reason: expect.stringMatching(/"Bad" is not a plain identifier/) }]);
+});
+
+test("check returns the validated inputs: defaults filled, types in the server's spelling, no undefined members", async () => {
+  const { inputs } = await providerFor(tableKind).check!({}, table);
+  expect(inputs).toEqual({
+    ...table,
+    connection: { ...connection, lockTimeout: "5s", statementTimeout: "15min" },
+    columns: [{ name: "id", type: "integer", nullable: true }, { name: "at", type: "timestamp with time zone", nullable: false }],
+    uniqueConstraints: [],
+    checkConstraints: [],
+    allowHazards: [],
+  });
+  expect(JSON.stringify(inputs)).not.toContain("undefined");
+});
+
+describe("diff compares the declared state only", () => {
+  const provider = providerFor(tableKind);
+  const outputsOf = async (inputs: object) => ({ ...(await provider.check!({}, inputs)).inputs, observed: {}, appliedSql: ["CREATE TABLE …"], __provider: "exports.handler = …" });
+
+  test("same declaration in another spelling of the same type: no changes", async () => {
+    const olds = await outputsOf(table);
+    const news = (await provider.check!(olds, { ...table, columns: [{ name: "id", type: "int4" }, { name: "at", type: "timestamptz", nullable: false }] })).inputs;
+    expect(await provider.diff!("app.t", olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  test("a renamed table is a replace, created before the old one is deleted", async () => {
+    const olds = await outputsOf(table);
+    const news = (await provider.check!(olds, { ...table, name: "t2" })).inputs;
+    expect(await provider.diff!("app.t", olds, news)).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: false });
+  });
+
+  test("a new time column replaces the hypertable in place: delete before create", async () => {
+    const ht = providerFor(hypertableKind);
+    const base = { connection, schema: "app", table: "t", timeColumn: "at" };
+    const olds = { ...(await ht.check!({}, base)).inputs, observed: {} };
+    const news = (await ht.check!(olds, { ...base, timeColumn: "other_at" })).inputs;
+    expect(await ht.diff!("app.t", olds, news)).toEqual({ changes: true, replaces: ["timeColumn"], deleteBeforeReplace: true });
+    const interval = (await ht.check!(olds, { ...base, chunkInterval: "1 day" })).inputs;
+    expect(await ht.diff!("app.t", olds, interval)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+});
