@@ -69,6 +69,17 @@ function failuresOf(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType):
   return [{ property: propertyPath(issue.path) || "(inputs)", reason }];
 }
 
+/**
+ * The state this provider stored (outputs, possibly refreshed with live values
+ * that no input would validate, e.g. a column a DBA added with a domain type):
+ * only the common inputs are parsed; the rest was written by this provider.
+ */
+function stored<S extends object>(props: Record<string, unknown>): { spec: S; common: CommonInputs } {
+  const { connection, allowHazards, ...spec } = declaredPart(props);
+  const common = z.object({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) }).parse({ connection, allowHazards });
+  return { spec: spec as S, common };
+}
+
 function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): { spec: S; common: CommonInputs } {
   const v = validate(kind, raw);
   if (!v.ok) throw new Error(`${kind.type}: invalid inputs:\n${v.failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`);
@@ -137,7 +148,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
     },
 
     async read(id: string, props: Outputs<S>) {
-      const { spec, common } = validated(kind, props as unknown as Record<string, unknown>);
+      const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
       const live = await withClient(common.connection, (client) => kind.observe(client, spec));
       if (!live) return { id: "" };
       const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live);
@@ -151,7 +162,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
     },
 
     async delete(_id: string, props: Outputs<S>) {
-      const { spec, common } = validated(kind, props as unknown as Record<string, unknown>);
+      const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
       const name = `${kind.type} ${kind.identity(spec)}`;
       await withClient(common.connection, (client) =>
         withApplyLock(client, async () => {

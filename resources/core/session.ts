@@ -1,4 +1,4 @@
-import type { PoolClient } from "pg";
+import type { PoolClient, QueryConfig } from "pg";
 import type { Connection } from "./connection";
 import { Step } from "./step";
 
@@ -47,6 +47,16 @@ export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>)
 }
 
 /**
+ * Sends one statement with the extended query protocol, which refuses a text
+ * holding more than one ("cannot insert multiple commands into a prepared
+ * statement"): SQL expressions from a spec can never start another statement
+ * (e.g. a `COMMIT` that escapes a rolled-back scratch transaction).
+ */
+export async function runStatement(client: PoolClient, sql: string): Promise<void> {
+  await client.query({ text: sql, queryMode: "extended" } as QueryConfig);
+}
+
+/**
  * Runs the steps in order: in one transaction when every step allows it,
  * otherwise each on its own. A failure names the resource, the step and the
  * server's message (with DETAIL and HINT), and says what was rolled back.
@@ -57,7 +67,7 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
   if (atomic) await client.query("BEGIN");
   for (const [i, s] of steps.entries()) {
     try {
-      await client.query(s.sql);
+      await runStatement(client, s.sql);
     } catch (error) {
       if (atomic) await client.query("ROLLBACK");
       const e = error as { message: string; detail?: string; hint?: string };

@@ -8,8 +8,8 @@ export function schemaSpec() {
     name: schemaName(),
     /** Owning role. Unset: not managed (the connecting role owns what it creates). */
     owner: identifier().optional(),
-    /** `COMMENT ON SCHEMA`. Unset: no comment. */
-    comment: z.string().optional(),
+    /** `COMMENT ON SCHEMA`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
+    comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
     /**
      * Whether deleting this resource may drop the schema together with the
      * objects in it (`DROP SCHEMA … CASCADE`). Default false: deleting a

@@ -49,8 +49,8 @@ export function tableSpec() {
       uniqueConstraints: z.array(key().extend({ name: identifier() })).default([]),
       /** `CHECK` constraints: a name and a boolean SQL expression. */
       checkConstraints: z.array(z.strictObject({ name: identifier(), expression: sqlExpression() })).default([]),
-      /** `COMMENT ON TABLE`. Unset: no comment. */
-      comment: z.string().optional(),
+      /** `COMMENT ON TABLE`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
+      comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
     })
     .superRefine((t, ctx) => {
       const names = t.columns.map((c) => c.name);

@@ -142,3 +142,31 @@ describe("Table hazards against rows", () => {
     expect((await db.sql.query("SELECT count(*)::int AS n FROM app.readings")).rows[0].n).toBe(2);
   });
 });
+
+describe("state written by refresh and expressions that re-parse", () => {
+  const provider = providerFor(tableKind);
+  const create = async (s: object) => provider.create((await provider.check!({}, { connection: { url: db.url }, schema: "app", ...s })).inputs);
+
+  test("a hand-added column of a type no input would accept is reported, and refresh and delete keep working", async () => {
+    const { id, outs } = await create({ name: "handmade", columns: [{ name: "id", type: "int" }] });
+    await db.sql.query(`CREATE TYPE app.mood AS ENUM ('ok'); ALTER TABLE app.handmade ADD COLUMN "Mood" app.mood`);
+    const first = await provider.read!(id, outs);
+    expect((first.props as { columns: object[] }).columns).toEqual([{ name: "id", type: "integer", nullable: true }, { name: "Mood", type: "app.mood", nullable: true }]);
+    expect((await provider.read!(id, first.props)).props).toEqual(first.props);
+    await provider.delete!(id, first.props);
+    expect((await db.sql.query("SELECT to_regclass('app.handmade') AS t")).rows[0].t).toBeNull();
+  });
+
+  test("a CHECK whose canonical text re-parses differently (IN over varchar) is applied once, then never again", async () => {
+    const spec = { name: "tiers", columns: [{ name: "tier", type: "varchar(10)" }], checkConstraints: [{ name: "tier_known", expression: "tier IN ('l1', 'l2')" }] };
+    const { id, outs } = await create(spec);
+    const again = await provider.update!(id, outs, (await provider.check!(outs, { connection: { url: db.url }, schema: "app", ...spec, comment: "tiers" })).inputs);
+    expect(again.outs.appliedSql).toEqual(['COMMENT ON TABLE "app"."tiers" IS \'tiers\'']);
+  });
+
+  test("an expression cannot end the statement it is part of: the scratch transaction stays rolled back", async () => {
+    const evil = "0) /* ' */ ; COMMIT; CREATE TABLE public.pwned (x int); CREATE TEMP TABLE zz (y int /* ' */";
+    await expect(create({ name: "evil", columns: [{ name: "id", type: "int", default: evil }] })).rejects.toThrow(/cannot insert multiple commands into a prepared statement/);
+    expect((await db.sql.query("SELECT to_regclass('public.pwned') AS t, to_regclass('app.evil') AS e")).rows[0]).toEqual({ t: null, e: null });
+  });
+});
