@@ -30,15 +30,24 @@ export function sessionOptions(connection: Connection): string {
 }
 
 /** Key of the advisory lock that serializes pgschema applies within one database ('pgsc'). */
-const APPLY_LOCK_KEY = 0x70677363;
+export const APPLY_LOCK_KEY = 0x70677363;
 
 /**
  * Runs `fn` holding the database's pgschema advisory lock (session level, so
- * it also covers steps that run outside a transaction). Waiting for the lock
- * is bounded by `lock_timeout`.
+ * it also covers steps that run outside a transaction). Pulumi applies
+ * resources in parallel, so waiting for another apply is normal: the wait is
+ * bounded by `statement_timeout`, not by the short `lock_timeout` meant for
+ * DDL on busy tables.
  */
 export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query("SELECT pg_advisory_lock($1)", [APPLY_LOCK_KEY]);
+  try {
+    await client.query(`SET lock_timeout = 0; SELECT pg_advisory_lock(${APPLY_LOCK_KEY}); RESET lock_timeout`);
+  } catch (error) {
+    await client.query("RESET lock_timeout");
+    throw new Error(
+      `another pgschema apply held this database's apply lock (advisory lock ${APPLY_LOCK_KEY}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
+    );
+  }
   try {
     return await fn();
   } finally {

@@ -1,6 +1,7 @@
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { ROW_COUNT_CAP } from "../table/observe";
+import { syncIdentitySequences } from "../table/plan";
 import { HypertableFacts } from "./observe";
 import { HypertableSpec, keyProblems } from "./spec";
 
@@ -82,10 +83,6 @@ export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | un
     ...f.keys.map((k) =>
       step(`ALTER TABLE ${source} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.primary ? "PRIMARY KEY" : "UNIQUE"} (${k.columns.map(quoteIdent).join(", ")})`),
     ),
-    step(
-      `SELECT setval(s.seq::regclass, (SELECT COALESCE(max(v), 0) + 1 FROM (SELECT (to_jsonb(t) ->> a.attname)::bigint AS v FROM ${source} t) m), false)
-         FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence(${quoteLiteral(source)}, a.attname) AS seq) s
-        WHERE a.attrelid = ${quoteLiteral(source)}::regclass AND a.attidentity <> '' AND s.seq IS NOT NULL`,
-    ),
+    syncIdentitySequences(source),
   ];
 }

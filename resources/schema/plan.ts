@@ -20,17 +20,24 @@ export function planSchema(live: SchemaSpec | undefined, desired: SchemaSpec): S
   return steps;
 }
 
+/** `3 objects (table a.t, type a.mood, …)` */
+function describeContents(c: SchemaContents): string {
+  return `${c.total} object${c.total === 1 ? "" : "s"} (${c.examples.join(", ")}${c.total > c.examples.length ? ", …" : ""})`;
+}
+
 /**
  * `DROP SCHEMA`. A schema that still holds objects is refused unless
- * `cascade` is set, and the error lists what it holds.
+ * `cascade` is set, and the error lists what it holds; with `cascade` the
+ * drop is a `data-loss` hazard naming those objects.
  */
 export function dropSchema(live: SchemaSpec, contents: SchemaContents | undefined): Step[] {
   const total = contents?.total ?? 0;
   if (total > 0 && !live.cascade) {
     throw new Error(
-      `Schema ${live.name}: refusing to drop it: it holds ${total} object${total === 1 ? "" : "s"} (${contents!.examples.join(", ")}${total > contents!.examples.length ? ", …" : ""}), which would be dropped with it. ` +
-        `Delete those resources first, or set cascade: true on this schema to drop them together.`,
+      `Schema ${live.name}: refusing to drop it: it holds ${describeContents(contents!)}, which would be dropped with it. ` +
+        `Delete those resources first, or set cascade: true and allowHazards: ["data-loss"] on this schema to drop them together.`,
     );
   }
-  return [step(`DROP SCHEMA ${quoteIdent(live.name)}${total > 0 ? " CASCADE" : ""}`)];
+  if (total === 0) return [step(`DROP SCHEMA ${quoteIdent(live.name)}`)];
+  return [step(`DROP SCHEMA ${quoteIdent(live.name)} CASCADE`, [{ kind: "data-loss", message: `dropping schema ${live.name} with CASCADE drops the ${describeContents(contents!)} it holds, with their data` }])];
 }

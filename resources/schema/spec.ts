@@ -12,8 +12,9 @@ export function schemaSpec() {
     comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
     /**
      * Whether deleting this resource may drop the schema together with the
-     * objects in it (`DROP SCHEMA … CASCADE`). Default false: deleting a
-     * non-empty schema is refused, and the error lists what it holds.
+     * objects in it (`DROP SCHEMA … CASCADE`, a `data-loss` hazard that
+     * `allowHazards` must also allow). Default false: deleting a non-empty
+     * schema is refused, and the error lists what it holds.
      */
     cascade: z.boolean().default(false),
   });

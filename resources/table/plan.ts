@@ -37,6 +37,21 @@ function commentStep(relation: string, t: TableSpec): Step {
   return step(`COMMENT ON TABLE ${relation} IS ${t.comment === undefined ? "NULL" : quoteLiteral(t.comment)}`);
 }
 
+/**
+ * Moves the identity sequences of `relation` (a quoted qualified name; only
+ * `column`'s when given) past the values already stored, so that the next
+ * generated value is free: needed after rows were copied in, or after an
+ * existing column became an identity (its sequence starts at 1).
+ */
+export function syncIdentitySequences(relation: string, column?: string): Step {
+  return step(
+    `SELECT setval(s.seq::regclass, (SELECT COALESCE(max(v), 0) + 1 FROM (SELECT (to_jsonb(t) ->> a.attname)::bigint AS v FROM ${relation} t) m), false)
+       FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence(${quoteLiteral(relation)}, a.attname) AS seq) s
+      WHERE a.attrelid = ${quoteLiteral(relation)}::regclass AND a.attidentity <> '' AND s.seq IS NOT NULL` +
+      (column === undefined ? "" : ` AND a.attname = ${quoteLiteral(column)}`),
+  );
+}
+
 const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
 
 /** The steps that change one existing column in place. */
@@ -60,9 +75,8 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
   }
   if (to.default !== undefined && from.default !== to.default) steps.push(alter(`SET DEFAULT ${to.default}`));
   if (from.nullable !== to.nullable) steps.push(alter(to.nullable ? "DROP NOT NULL" : "SET NOT NULL"));
-  if (to.identity && from.identity !== to.identity) {
-    steps.push(alter(from.identity ? `SET GENERATED ${to.identity.toUpperCase()}` : `ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`));
-  }
+  if (to.identity && from.identity && from.identity !== to.identity) steps.push(alter(`SET GENERATED ${to.identity.toUpperCase()}`));
+  if (to.identity && !from.identity) steps.push(alter(`ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`), syncIdentitySequences(relation, to.name));
   return steps;
 }
 

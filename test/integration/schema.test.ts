@@ -26,8 +26,8 @@ describe("Schema conformance cycle", () => {
       replace: { inputs: { ...base, name: "events2" }, property: "name" },
       refuseDelete: {
         prepare: async (sql) => void (await sql.query("CREATE TABLE events.t (id int)")),
-        error: /Schema events: refusing to drop it: it holds 1 object \(table events\.t\).*cascade: true/s,
-        allow: { cascade: true },
+        error: /Schema events: refusing to drop it: it holds 1 object \(table events\.t\).*cascade: true and allowHazards: \["data-loss"\]/s,
+        allow: { cascade: true, allowHazards: ["data-loss"] },
       },
       verifyDeleted: async (sql) => expect(await schemaRow(sql, "events")).toBeUndefined(),
     };

@@ -170,3 +170,13 @@ describe("state written by refresh and expressions that re-parse", () => {
     expect((await db.sql.query("SELECT to_regclass('public.pwned') AS t, to_regclass('app.evil') AS e")).rows[0]).toEqual({ t: null, e: null });
   });
 });
+
+test("an existing populated column made an identity generates values past the stored ones", async () => {
+  const provider = providerFor(tableKind);
+  const base = { connection: { url: db.url }, schema: "app", name: "numbered", columns: [{ name: "id", type: "bigint" }, { name: "v", type: "text" }], primaryKey: { columns: ["id"] } };
+  const { id, outs } = await provider.create((await provider.check!({}, base)).inputs);
+  await db.sql.query("INSERT INTO app.numbered SELECT g, 'x' FROM generate_series(1, 5) g");
+  const withIdentity = { ...base, columns: [{ name: "id", type: "bigint", identity: "by default" }, base.columns[1]] };
+  await provider.update!(id, outs, (await provider.check!(outs, withIdentity)).inputs);
+  expect((await db.sql.query("INSERT INTO app.numbered (v) VALUES ('y') RETURNING id")).rows[0].id).toBe("6");
+});

@@ -72,7 +72,7 @@ describe("drop", () => {
 
   test("with contents and without cascade: refused, listing what it holds and both fixes", () => {
     expect(() => dropSchema(spec(), { total: 2, examples: ["table events.a", "view events.v"] })).toThrow(
-      /^Schema events: refusing to drop it: it holds 2 objects \(table events\.a, view events\.v\), which would be dropped with it\. Delete those resources first, or set cascade: true on this schema to drop them together\.$/,
+      /^Schema events: refusing to drop it: it holds 2 objects \(table events\.a, view events\.v\), which would be dropped with it\. Delete those resources first, or set cascade: true and allowHazards: \["data-loss"\] on this schema to drop them together\.$/,
     );
   });
 
@@ -87,8 +87,10 @@ describe("drop", () => {
     );
   });
 
-  test("with contents and cascade: DROP SCHEMA … CASCADE", () => {
-    expect(sqlOf(dropSchema(spec({ cascade: true }), { total: 3, examples: ["table events.a"] }))).toEqual([`DROP SCHEMA "events" CASCADE`]);
+  test("with contents and cascade: DROP SCHEMA … CASCADE, a data-loss hazard naming what goes", () => {
+    const steps = dropSchema(spec({ cascade: true }), { total: 3, examples: ["table events.a"] });
+    expect(sqlOf(steps)).toEqual([`DROP SCHEMA "events" CASCADE`]);
+    expect(steps[0].hazards).toEqual([{ kind: "data-loss", message: "dropping schema events with CASCADE drops the 3 objects (table events.a, …) it holds, with their data" }]);
   });
 
   test("cascade on an empty schema does not add CASCADE", () => {

@@ -186,8 +186,11 @@ describe("alter column nullability, default, identity", () => {
     expect(sqlOf(steps)).toEqual([alter("DROP DEFAULT"), alter(`TYPE bigint USING "v"::bigint`), alter("SET DEFAULT '0'::bigint")]);
   });
 
-  test("making a column an identity sets NOT NULL before ADD GENERATED (the server requires it)", () => {
-    expect(sqlOf(planTable(col({}), col({ identity: "always" }), rows(1)))).toEqual([alter("SET NOT NULL"), alter("ADD GENERATED ALWAYS AS IDENTITY")]);
+  test("making a column an identity sets NOT NULL before ADD GENERATED (the server requires it), then moves the new sequence past the stored values", () => {
+    const sql = sqlOf(planTable(col({}), col({ identity: "always" }), rows(1)));
+    expect(sql.slice(0, 2)).toEqual([alter("SET NOT NULL"), alter("ADD GENERATED ALWAYS AS IDENTITY")]);
+    expect(sql[2]).toMatch(/^SELECT setval\(.*pg_get_serial_sequence\('"app"\."t"', a\.attname\).* AND a\.attname = 'v'$/s);
+    expect(sql).toHaveLength(3);
   });
 
   test("removing an identity drops it (the column then defaults to nullable)", () => {
