@@ -124,8 +124,11 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
   const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
     plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql });
   return {
-    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
+      const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
+      const changeFailures = v.ok && old?.ok && kind.checkChange ? kind.checkChange(old.spec, v.spec) : [];
+      if (changeFailures.length > 0) return { inputs: news, failures: changeFailures };
       if (v.ok) return { inputs: plainJson({ ...v.spec, ...v.common }) };
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },

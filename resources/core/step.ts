@@ -42,7 +42,8 @@ export function refuseDisallowedHazards(resource: string, steps: readonly Step[]
   throw new Error(
     `${resource}: refusing to apply a plan with hazards this resource does not allow; nothing was changed.\n` +
       refused.map((h) => `  [${h.kind}] ${h.message}`).join("\n") +
-      `\nTo proceed, set allowHazards: [${kinds.map((k) => JSON.stringify(k)).join(", ")}] on this resource.`,
+      `\nTo proceed, set allowHazards: [${kinds.map((k) => JSON.stringify(k)).join(", ")}] on this resource ` +
+      `(a delete or replace reads it from the state of the last \`pulumi up\`, so apply that change first).`,
   );
 }
 

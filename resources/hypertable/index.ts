@@ -4,13 +4,14 @@ import { providerFor, ResourceArgs } from "../core/provider";
 import { Table, TableArgs } from "../table";
 import { tableSpec } from "../table/spec";
 import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
-import { dropHypertable, hypertableReplaces, planHypertable } from "./plan";
+import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
 import { HypertableInput, HypertableSpec, hypertableSpec } from "./spec";
 
 export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   type: "Hypertable",
   schema: hypertableSpec,
   identity: (h) => `${h.schema}.${h.table}`,
+  checkChange: hypertableChangeProblems,
   replaces: hypertableReplaces,
   observe: observeHypertable,
   canonicalize: canonicalizeHypertable,

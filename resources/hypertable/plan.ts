@@ -19,6 +19,21 @@ export function hypertableReplaces(old: HypertableSpec, next: HypertableSpec): (
 }
 
 /**
+ * A replace turns the hypertable back into a plain table and converts it
+ * again, moving its rows: without `migrateData` the second half would fail
+ * after the first had committed, so it is refused at `check`.
+ */
+export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSpec): { property: "timeColumn" | "hashDimension"; reason: string }[] {
+  if (next.migrateData) return [];
+  return hypertableReplaces(old, next)
+    .filter((p): p is "timeColumn" | "hashDimension" => p === "timeColumn" || p === "hashDimension")
+    .map((property) => ({
+      property,
+      reason: `changing ${property} replaces the hypertable: it is turned back into a plain table, then converted again, which moves its rows into new chunks. Set migrateData: true (and allowHazards: ["data-loss"] when the table holds rows).`,
+    }));
+}
+
+/**
  * Steps from `live` (undefined: a plain table) to `desired`. Throws before any
  * SQL when it cannot work: the table is missing, a key lacks a partitioning
  * column being added (checked against the live constraints, so it also holds

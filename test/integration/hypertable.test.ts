@@ -46,7 +46,7 @@ describe("Hypertable conformance cycle", () => {
             { column_name: "device", dimension_type: "Space", interval: null, num_partitions: 4 },
           ]),
       },
-      replace: { inputs: { ...base, timeColumn: "other_at" }, property: "timeColumn" },
+      replace: { inputs: { ...base, timeColumn: "other_at", migrateData: true }, property: "timeColumn" },
       refuseDelete: {
         prepare: async (sql) => void (await sql.query("INSERT INTO metrics.readings (device, at, value) VALUES ('a', now(), 1), ('b', now() - interval '3 days', 2)")),
         error: /Hypertable metrics\.readings: refusing.*\[data-loss\] turning metrics\.readings back into a plain table copies its 2 rows/s,
@@ -119,4 +119,16 @@ test.each([
   const again = await provider.update!(id, outs, (await provider.check!(outs, outs)).inputs);
   expect(again.outs.appliedSql).toEqual([]);
   expect((await provider.read!(id, outs)).props).toEqual(outs);
+});
+
+test("replacing the time column of a hypertable with rows, as the engine does it (delete, then create), keeps every row", async () => {
+  await db.sql.query(`CREATE TABLE metrics.swap (at timestamptz NOT NULL, at2 timestamptz NOT NULL, v int);
+                      INSERT INTO metrics.swap SELECT t, t + interval '1 hour', 1 FROM generate_series(now() - interval '3 days', now(), interval '1 day') t`);
+  const { id, outs } = await create({ table: "swap", timeColumn: "at", migrateData: true });
+  const news = (await provider.check!(outs, { ...outs, timeColumn: "at2", allowHazards: ["data-loss"] })).inputs;
+  expect(await provider.diff!(id, outs, news)).toMatchObject({ replaces: ["timeColumn"], deleteBeforeReplace: true });
+  await provider.delete!(id, { ...outs, allowHazards: ["data-loss"] });
+  await provider.create(news);
+  expect(await dimensions(db.sql, "swap")).toEqual([{ column_name: "at2", dimension_type: "Time", interval: "7 days", num_partitions: null }]);
+  expect((await db.sql.query("SELECT count(*)::int AS n FROM metrics.swap")).rows[0].n).toBe(4);
 });

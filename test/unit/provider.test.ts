@@ -51,8 +51,10 @@ describe("diff compares the declared state only", () => {
     const ht = providerFor(hypertableKind);
     const base = { connection, schema: "app", table: "t", timeColumn: "at" };
     const olds = { ...(await ht.check!({}, base)).inputs, observed: {} };
-    const news = (await ht.check!(olds, { ...base, timeColumn: "other_at" })).inputs;
+    const news = (await ht.check!(olds, { ...base, timeColumn: "other_at", migrateData: true })).inputs;
     expect(await ht.diff!("app.t", olds, news)).toEqual({ changes: true, replaces: ["timeColumn"], deleteBeforeReplace: true });
+    const withoutMigrate = await ht.check!(olds, { ...base, timeColumn: "other_at" });
+    expect(withoutMigrate.failures).toEqual([{ property: "timeColumn", reason: expect.stringMatching(/^changing timeColumn replaces the hypertable: .*Set migrateData: true/) }]);
     const interval = (await ht.check!(olds, { ...base, chunkInterval: "1 day" })).inputs;
     expect(await ht.diff!("app.t", olds, interval)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });

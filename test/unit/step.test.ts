@@ -35,7 +35,7 @@ describe("refuseDisallowedHazards", () => {
     expect(refusal([safe, drop], [])).toBe(
       "Table app.t: refusing to apply a plan with hazards this resource does not allow; nothing was changed.\n" +
         `  [data-loss] dropping column "old" of app.t discards its values in 3 rows\n` +
-        `To proceed, set allowHazards: ["data-loss"] on this resource.`,
+        `To proceed, set allowHazards: ["data-loss"] on this resource (a delete or replace reads it from the state of the last \`pulumi up\`, so apply that change first).`,
     );
   });
 
@@ -43,21 +43,21 @@ describe("refuseDisallowedHazards", () => {
     const message = refusal([rewrite, drop], []);
     expect(message).toMatch(/^Table app\.t: refusing/);
     expect(message).toContain(`  [table-rewrite] changing column "v" of app.t from text to integer rewrites 3 rows under an ACCESS EXCLUSIVE lock\n  [data-loss] dropping column "old"`);
-    expect(message).toMatch(/To proceed, set allowHazards: \["table-rewrite", "data-loss"\] on this resource\.$/);
+    expect(message).toMatch(/To proceed, set allowHazards: \["table-rewrite", "data-loss"\] on this resource \(a delete or replace/);
   });
 
   test("only the disallowed kind is refused and named", () => {
     const message = refusal([rewrite, drop], ["data-loss"]);
     expect(message).toContain("[table-rewrite]");
     expect(message).not.toContain("[data-loss]");
-    expect(message).toMatch(/allowHazards: \["table-rewrite"\] on this resource\.$/);
+    expect(message).toMatch(/allowHazards: \["table-rewrite"\] on this resource \(a delete or replace/);
   });
 
   test("several hazards of one kind: each listed, the kind once in the fix", () => {
     const drop2 = step(`ALTER TABLE "app"."t" DROP COLUMN "older"`, [{ kind: "data-loss", message: `dropping column "older" of app.t discards its values in 3 rows` }]);
     const message = refusal([drop, drop2], []);
     expect(message.match(/\[data-loss\]/g)).toHaveLength(2);
-    expect(message).toMatch(/allowHazards: \["data-loss"\] on this resource\.$/);
+    expect(message).toMatch(/allowHazards: \["data-loss"\] on this resource \(a delete or replace/);
   });
 });
 
