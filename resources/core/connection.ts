@@ -21,7 +21,8 @@ export interface Connection {
   database?: string;
   user?: string;
   password?: string;
-  sslmode?: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+  /** TLS as libpq's sslmode (`prefer` and `allow` are not supported: choose). Default: as the URL says, else `disable`. */
+  sslmode?: "disable" | "require" | "verify-ca" | "verify-full";
   lockTimeout?: string;
   statementTimeout?: string;
 }
@@ -38,7 +39,7 @@ export function connectionSchema() {
       database: z.string().min(1).optional(),
       user: z.string().min(1).optional(),
       password: z.string().optional(),
-      sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).optional(),
+      sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], { error: "use disable, require, verify-ca or verify-full (prefer and allow, which fall back silently, are not supported)" }).optional(),
       lockTimeout: timeout.default(DEFAULT_LOCK_TIMEOUT),
       statementTimeout: timeout.default(DEFAULT_STATEMENT_TIMEOUT),
     })
@@ -60,9 +61,14 @@ export function poolFor(connection: Connection): Pool {
   const key = canonicalJson(connection);
   let pool = pools.get(key);
   if (!pool) {
-    const ssl = connection.sslmode === undefined || connection.sslmode === "disable" || connection.sslmode === "prefer"
-      ? undefined
-      : { rejectUnauthorized: connection.sslmode === "verify-full" || connection.sslmode === "verify-ca" };
+    // libpq's meanings (docs §32.19.1): require encrypts without verifying,
+    // verify-ca checks the chain but not the host name, verify-full both.
+    const ssl = {
+      disable: undefined,
+      require: { rejectUnauthorized: false },
+      "verify-ca": { rejectUnauthorized: true, checkServerIdentity: () => undefined },
+      "verify-full": { rejectUnauthorized: true },
+    }[connection.sslmode ?? "disable"];
     pool = new Pool({
       connectionString: connection.url,
       host: connection.host,

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
-import { qualifiedName } from "../core/quote";
+import { qualifiedName, quoteIdent } from "../core/quote";
+import { inRolledBackTransaction, runStatement } from "../core/session";
 import { ColumnSpec, TableSpec } from "./spec";
 
 /** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
@@ -75,9 +76,11 @@ export function observeTable(client: PoolClient, desired: TableSpec): Promise<Ta
 /** Row counts stop at this cap. */
 export const ROW_COUNT_CAP = 10_000;
 
-/** Facts for hazards: the table's row count, exact up to {@link ROW_COUNT_CAP}; 0 when it does not exist. */
+/** Facts for hazards: the table's row count (0 when it does not exist), exact up to {@link ROW_COUNT_CAP}. */
 export interface TableFacts {
   rows: number;
+  /** Columns to be added whose default is volatile (`gen_random_uuid()`, `clock_timestamp()`): adding one rewrites the table. */
+  volatileDefaults: string[];
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
@@ -86,6 +89,27 @@ export async function countRows(client: PoolClient, relation: string): Promise<n
   return rows[0].n;
 }
 
+/**
+ * Which of `columns` would rewrite a table with rows when added: PostgreSQL
+ * stores a non-volatile default once as the "missing" value (docs "ALTER
+ * TABLE", Notes) and rewrites for a volatile one. Asked of the server on a
+ * one-row scratch table inside a transaction that is rolled back.
+ */
+async function volatileDefaults(client: PoolClient, columns: ColumnSpec[]): Promise<string[]> {
+  if (columns.length === 0) return [];
+  return inRolledBackTransaction(client, async () => {
+    await runStatement(client, "CREATE TEMP TABLE pgschema_volatility (pgschema_row int)");
+    await runStatement(client, "INSERT INTO pgschema_volatility VALUES (1)");
+    for (const c of columns) await runStatement(client, `ALTER TABLE pgschema_volatility ADD COLUMN ${quoteIdent(c.name)} ${c.type} DEFAULT ${c.default}`);
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_temp.pgschema_volatility'::regclass AND attnum > 1 AND NOT atthasmissing ORDER BY attnum",
+    );
+    return rows.map((r) => r.name);
+  });
+}
+
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
-  return { rows: live ? await countRows(client, qualifiedName(desired.schema, desired.name)) : 0 };
+  const rows = live ? await countRows(client, qualifiedName(desired.schema, desired.name)) : 0;
+  const added = desired.columns.filter((c) => c.default !== undefined && !live?.columns.some((l) => l.name === c.name));
+  return { rows, volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [] };
 }

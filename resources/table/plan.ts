@@ -84,7 +84,8 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
  * Steps from `live` to `desired`, in an order PostgreSQL accepts: drop changed
  * or removed constraints, drop columns, add columns, alter columns, add
  * constraints, comment. Dropping a column of a non-empty table is a
- * `data-loss` hazard; a rewriting type change of one is `table-rewrite`.
+ * `data-loss` hazard; a rewriting type change, or adding an identity column or
+ * one with a volatile default, to one is `table-rewrite`.
  * Throws (before any SQL) when a step cannot work: a NOT NULL column without
  * default added to a table with rows, a vector dimension change with rows.
  */
@@ -113,7 +114,11 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
             `Give it a default, or add it nullable, backfill it, then set nullable: false.`,
         );
       }
-      steps.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`));
+      const rewrites = rows > 0 && (c.identity !== undefined || (facts?.volatileDefaults ?? []).includes(c.name));
+      const hazards: Hazard[] = rewrites
+        ? [{ kind: "table-rewrite", message: `adding column "${c.name}" of ${table} with ${c.identity ? "an identity" : `the volatile default ${c.default}`} rewrites ${describeRows(rows, ROW_COUNT_CAP)} under an ACCESS EXCLUSIVE lock` }]
+        : [];
+      steps.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`, hazards));
     } else if (!sameValue(current, c)) {
       steps.push(...alterColumn(relation, table, current, c, rows));
     }

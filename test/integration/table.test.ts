@@ -134,6 +134,17 @@ describe("Table hazards against rows", () => {
     expect((await columns(db.sql, "app.readings")).map((c) => c.name)).toEqual(["id", "value", "embedding"]);
   });
 
+  test("adding a column with a volatile default rewrites: refused as table-rewrite; a constant default is stored once, no hazard", async () => {
+    const s = spec();
+    const cols = [s.columns[0], { name: "value", type: "integer" }, s.columns[2]];
+    await expect(update({ ...s, columns: [...cols, { name: "u", type: "uuid", default: "gen_random_uuid()" }] })).rejects.toThrow(
+      /\[table-rewrite\] adding column "u" of app\.readings with the volatile default gen_random_uuid\(\) rewrites 2 rows/,
+    );
+    outs = (await update({ ...s, columns: [...cols, { name: "unit", type: "text", default: "'m'" }] })).outs;
+    expect(outs.appliedSql).toEqual([`ALTER TABLE "app"."readings" ADD COLUMN "unit" text DEFAULT 'm'::text`]);
+    outs = (await update({ ...s, columns: cols, allowHazards: ["data-loss"] })).outs;
+  });
+
   test("create adopts an existing identical table without touching its rows", async () => {
     const s = spec({ columns: [{ name: "id", type: "int", nullable: false }, { name: "value", type: "integer" }, { name: "embedding", type: "vector(3)" }] });
     const adopted = await provider.create((await provider.check!({}, s)).inputs);

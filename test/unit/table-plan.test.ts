@@ -12,7 +12,7 @@ import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
 const spec = (input: Partial<TableInput> & Pick<TableInput, "columns">): TableSpec => tableSpec().parse({ schema: "app", name: "t", ...input });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
-const rows = (n: number) => ({ rows: n });
+const rows = (n: number, volatileDefaults: string[] = []) => ({ rows: n, volatileDefaults });
 
 describe("create", () => {
   test("one CREATE TABLE with every column and named constraint, then the comment", () => {
@@ -69,6 +69,15 @@ describe("no change", () => {
 
 describe("add column", () => {
   const live = spec({ columns: [{ name: "id", type: "int", nullable: false }] });
+
+  test("an identity column, or one whose default the server found volatile, rewrites a table with rows: table-rewrite", () => {
+    const desired = spec({ columns: [{ name: "id", type: "int", nullable: false }, { name: "n", type: "bigint", identity: "always" }, { name: "u", type: "uuid", default: "gen_random_uuid()" }] });
+    expect(hazardsOf(planTable(live, desired, rows(0, ["u"])))).toEqual([]);
+    expect(planTable(live, desired, rows(4, ["u"])).flatMap((s) => s.hazards)).toEqual([
+      { kind: "table-rewrite", message: 'adding column "n" of app.t with an identity rewrites 4 rows under an ACCESS EXCLUSIVE lock' },
+      { kind: "table-rewrite", message: 'adding column "u" of app.t with the volatile default gen_random_uuid() rewrites 4 rows under an ACCESS EXCLUSIVE lock' },
+    ]);
+  });
 
   test("a nullable column", () => {
     const steps = planTable(live, spec({ columns: [{ name: "id", type: "int", nullable: false }, { name: "note", type: "text" }] }), rows(3));
