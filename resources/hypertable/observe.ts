@@ -53,21 +53,50 @@ export interface HypertableFacts {
   rows: number;
   /** The live PRIMARY KEY / UNIQUE constraints of the table. */
   keys: { name: string; columns: string[]; primary: boolean }[];
+  /**
+   * What turning the hypertable back into a plain table must re-create, as
+   * statements the server wrote for this relation: comment, owner, grants,
+   * row security, policies, indexes other than the keys', triggers other than
+   * TimescaleDB's own.
+   */
+  carried: string[];
 }
 
-/** Reads whether the table exists, its key constraints and its row count (capped). */
+/**
+ * Reads, in one statement, whether the table exists, its keys and what a
+ * conversion back must carry over; then its row count (capped).
+ */
 export async function hypertableFacts(client: PoolClient, desired: HypertableSpec): Promise<HypertableFacts> {
   const relation = qualifiedName(desired.schema, desired.table);
-  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; exists: boolean }>(
-    `SELECT to_regclass($1) IS NOT NULL AS exists,
-            (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
+  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null }>(
+    `SELECT (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
                     'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
-               FROM pg_constraint k WHERE k.conrelid = to_regclass($1) AND k.contype IN ('p', 'u')) AS keys`,
+               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
+            ARRAY(SELECT format('COMMENT ON TABLE %s IS %L', $1::text, obj_description(c.oid, 'pg_class')) WHERE obj_description(c.oid, 'pg_class') IS NOT NULL
+                  UNION ALL SELECT format('ALTER TABLE %s OWNER TO %I', $1::text, pg_get_userbyid(c.relowner))
+                  UNION ALL (SELECT format('GRANT %s ON %s TO %s%s', a.privilege_type, $1::text,
+                                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+                                           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+                               FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner ORDER BY 1)
+                  UNION ALL SELECT format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', $1::text) WHERE c.relrowsecurity
+                  UNION ALL SELECT format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', $1::text) WHERE c.relforcerowsecurity
+                  UNION ALL (SELECT format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, $1::text,
+                                           CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                                           CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                                           (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END, ', ') FROM unnest(p.polroles) r),
+                                           ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
+                                           ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')')
+                               FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY p.polname)
+                  UNION ALL (SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+                              WHERE i.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1)
+                  UNION ALL (SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND f.pronamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1)) AS carried
+       FROM pg_class c WHERE c.oid = to_regclass($1)`,
     [relation],
   );
-  if (!rows[0].exists) return { tableExists: false, rows: 0, keys: [] };
-  return { tableExists: true, rows: await countRows(client, relation), keys: rows[0].keys ?? [] };
+  if (rows.length === 0) return { tableExists: false, rows: 0, keys: [], carried: [] };
+  return { tableExists: true, rows: await countRows(client, relation), keys: rows[0].keys ?? [], carried: rows[0].carried ?? [] };
 }
 
 /**

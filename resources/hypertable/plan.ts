@@ -41,7 +41,7 @@ export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSp
  * `migrateData`.
  */
 export function planHypertable(live: HypertableSpec | undefined, desired: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
-  const f = facts ?? { tableExists: true, rows: 0, keys: [] };
+  const f = facts ?? { tableExists: true, rows: 0, keys: [], carried: [] };
   const dimension = (d: NonNullable<HypertableSpec["hashDimension"]>) =>
     step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
   if (!live && !f.tableExists) {
@@ -77,18 +77,20 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
  * Turns the hypertable back into a plain table of the same name: copy the rows
  * into a new table built `LIKE` it (columns, defaults, identity, CHECK and
  * NOT NULL), drop the hypertable with its chunks, rename, re-create its
- * PRIMARY KEY / UNIQUE constraints under their names and move identity
- * sequences past the copied values. With rows present this is a `data-loss`
- * hazard: other indexes, grants, policies and triggers are not carried over.
+ * PRIMARY KEY / UNIQUE constraints under their names, move identity
+ * sequences past the copied values, and re-create what the facts carry
+ * (comment, owner, grants, row security and policies, indexes, triggers).
+ * With rows present this is a `data-loss` hazard: the rows are copied under
+ * an exclusive lock and compression and TimescaleDB policies are dropped.
  */
 export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
-  const f = facts ?? { tableExists: true, rows: 0, keys: [] };
+  const f = facts ?? { tableExists: true, rows: 0, keys: [], carried: [] };
   if (!f.tableExists) return [];
   const source = qualifiedName(live.schema, live.table);
   const scratchName = `pgschema_plain_${live.table}`.slice(0, 63);
   const scratch = qualifiedName(live.schema, scratchName);
   const hazards: Hazard[] = f.rows > 0
-    ? [{ kind: "data-loss", message: `turning ${live.schema}.${live.table} back into a plain table copies its ${describeRows(f.rows, ROW_COUNT_CAP)} and drops the hypertable; indexes other than its keys, grants, policies and triggers are not carried over` }]
+    ? [{ kind: "data-loss", message: `turning ${live.schema}.${live.table} back into a plain table copies its ${describeRows(f.rows, ROW_COUNT_CAP)} into a new table under an ACCESS EXCLUSIVE lock and drops the hypertable with its chunks (and any compression or TimescaleDB policies on it)` }]
     : [];
   return [
     step(`CREATE TABLE ${scratch} (LIKE ${source} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`, hazards),
@@ -99,5 +101,6 @@ export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | un
       step(`ALTER TABLE ${source} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.primary ? "PRIMARY KEY" : "UNIQUE"} (${k.columns.map(quoteIdent).join(", ")})`),
     ),
     syncIdentitySequences(source),
+    ...f.carried.map((sql) => step(sql)),
   ];
 }

@@ -132,3 +132,32 @@ test("replacing the time column of a hypertable with rows, as the engine does it
   expect(await dimensions(db.sql, "swap")).toEqual([{ column_name: "at2", dimension_type: "Time", interval: "7 days", num_partitions: null }]);
   expect((await db.sql.query("SELECT count(*)::int AS n FROM metrics.swap")).rows[0].n).toBe(4);
 });
+
+test("turning a hypertable back into a plain table carries over comment, grants, row security, policies, indexes and triggers", async () => {
+  await db.sql.query(`
+    CREATE ROLE carried_reader;
+    CREATE TABLE metrics.carried (at timestamptz NOT NULL, device text NOT NULL, v int);
+    COMMENT ON TABLE metrics.carried IS 'kept';
+    GRANT SELECT, INSERT ON metrics.carried TO carried_reader;
+    CREATE INDEX carried_device_idx ON metrics.carried (device, at DESC);
+    ALTER TABLE metrics.carried ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own_device ON metrics.carried FOR SELECT TO carried_reader USING (device = current_user);
+    CREATE FUNCTION metrics.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TRIGGER carried_touch BEFORE INSERT ON metrics.carried FOR EACH ROW EXECUTE FUNCTION metrics.touch();`);
+  const describe = async () =>
+    (
+      await db.sql.query(`
+        SELECT obj_description(c.oid, 'pg_class') AS comment, c.relacl::text AS acl, c.relrowsecurity AS rls,
+               (SELECT array_agg(polname || ':' || pg_get_expr(polqual, polrelid) ORDER BY polname) FROM pg_policy WHERE polrelid = c.oid) AS policies,
+               (SELECT array_agg(pg_get_indexdef(indexrelid) ORDER BY 1) FROM pg_index WHERE indrelid = c.oid) AS indexes,
+               (SELECT array_agg(tgname::text ORDER BY tgname) FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS triggers
+          FROM pg_class c WHERE c.oid = 'metrics.carried'::regclass`)
+    ).rows[0];
+  const before = await describe();
+  const { id, outs } = await create({ table: "carried", timeColumn: "at" });
+  await provider.delete!(id, outs);
+  expect(await dimensions(db.sql, "carried")).toEqual([]);
+  const after = await describe();
+  expect(after).toEqual({ ...before, indexes: [...before.indexes, "CREATE INDEX carried_at_idx ON metrics.carried USING btree (at DESC)"].sort() });
+  expect(after.triggers).toEqual(["carried_touch"]);
+});

@@ -13,7 +13,7 @@ import { HypertableInput, HypertableSpec, hypertableSpec, keyProblems } from "..
 
 const spec = (input: Partial<HypertableInput> = {}): HypertableSpec =>
   hypertableSpec().parse({ schema: "metrics", table: "readings", timeColumn: "at", chunkInterval: "1 day", ...input });
-const facts = (f: Partial<HypertableFacts> = {}): HypertableFacts => ({ tableExists: true, rows: 0, keys: [], ...f });
+const facts = (f: Partial<HypertableFacts> = {}): HypertableFacts => ({ tableExists: true, rows: 0, keys: [], carried: [], ...f });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
 const REL = `'"metrics"."readings"'::regclass`;
@@ -201,6 +201,11 @@ describe("dropHypertable (back to a plain table)", () => {
     expect(steps.every((s) => s.transactional)).toBe(true);
   });
 
+  test("then re-creates, in order, what the facts carry", () => {
+    const carried = [`COMMENT ON TABLE "metrics"."readings" IS 'kept'`, `GRANT SELECT ON "metrics"."readings" TO reader`];
+    expect(sqlOf(dropHypertable(live, facts({ keys, carried }))).slice(7)).toEqual(carried);
+  });
+
   test.each([
     [0, undefined],
     [1, "1 row"],
@@ -213,7 +218,7 @@ describe("dropHypertable (back to a plain table)", () => {
       expect(hazards).toHaveLength(1);
       expect(hazards[0].kind).toBe("data-loss");
       expect(hazards[0].message).toBe(
-        `turning metrics.readings back into a plain table copies its ${text} and drops the hypertable; indexes other than its keys, grants, policies and triggers are not carried over`,
+        `turning metrics.readings back into a plain table copies its ${text} into a new table under an ACCESS EXCLUSIVE lock and drops the hypertable with its chunks (and any compression or TimescaleDB policies on it)`,
       );
     }
   });
