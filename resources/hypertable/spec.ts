@@ -53,11 +53,18 @@ export function hypertableSpec() {
  * lacks a partitioning column, naming the constraint and the fix.
  */
 export function keyProblems(h: { schema: string; table: string; timeColumn: string; hashDimension?: { column: string }; declaredTable?: { keys: { name: string; columns: string[] }[] } }): string[] {
-  const partitioning = [h.timeColumn, ...(h.hashDimension ? [h.hashDimension.column] : [])];
-  return (h.declaredTable?.keys ?? []).flatMap((k) =>
+  return partitioningKeyProblems(`${h.schema}.${h.table}`, [h.timeColumn, ...(h.hashDimension ? [h.hashDimension.column] : [])], h.declaredTable?.keys ?? []);
+}
+
+/**
+ * The rule itself (TimescaleDB docs "Hypertables and unique indexes"): every
+ * key of hypertable `table` must include each of its `partitioning` columns.
+ */
+export function partitioningKeyProblems(table: string, partitioning: string[], keys: { name: string; columns: string[] }[]): string[] {
+  return keys.flatMap((k) =>
     partitioning
       .filter((c) => !k.columns.includes(c))
-      .map((c) => `constraint ${k.name} (${k.columns.join(", ")}) of ${h.schema}.${h.table} does not include partitioning column "${c}": TimescaleDB requires every primary key and unique constraint of a hypertable to include it. Add "${c}" to the constraint's columns.`),
+      .map((c) => `constraint ${k.name} (${k.columns.join(", ")}) of ${table} does not include partitioning column "${c}": TimescaleDB requires every primary key and unique constraint of a hypertable to include it. Add "${c}" to the constraint's columns.`),
   );
 }
 

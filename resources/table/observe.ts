@@ -81,6 +81,10 @@ export interface TableFacts {
   rows: number;
   /** Columns to be added whose default is volatile (`gen_random_uuid()`, `clock_timestamp()`): adding one rewrites the table. */
   volatileDefaults: string[];
+  /** Columns to become NOT NULL that hold NULLs in some row. */
+  nullsIn: string[];
+  /** When the table is a TimescaleDB hypertable: its partitioning (time and hash) columns. */
+  partitioning: string[];
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
@@ -108,8 +112,37 @@ async function volatileDefaults(client: PoolClient, columns: ColumnSpec[]): Prom
   });
 }
 
+/** Which of `columns` of `relation` hold a NULL in some row (one scan, stopping at the first NULL of each). */
+async function columnsWithNulls(client: PoolClient, relation: string, columns: string[]): Promise<string[]> {
+  if (columns.length === 0) return [];
+  const probes = columns.map((c, i) => `EXISTS (SELECT FROM ${relation} WHERE ${quoteIdent(c)} IS NULL) AS c${i}`);
+  const { rows } = await client.query<Record<string, boolean>>(`SELECT ${probes.join(", ")}`);
+  return columns.filter((_, i) => rows[0][`c${i}`]);
+}
+
+/** The partitioning columns of `relation` when it is a hypertable (none when TimescaleDB is not installed). */
+async function partitioningColumns(client: PoolClient, schema: string, name: string): Promise<string[]> {
+  const installed = await client.query<{ ok: boolean }>("SELECT to_regclass('timescaledb_information.dimensions') IS NOT NULL AS ok");
+  if (!installed.rows[0].ok) return [];
+  const { rows } = await client.query<{ column_name: string }>(
+    "SELECT column_name FROM timescaledb_information.dimensions WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY dimension_number",
+    [schema, name],
+  );
+  return rows.map((r) => r.column_name);
+}
+
+/** Rows, volatile defaults of added columns, NULLs in columns becoming NOT NULL, and hypertable partitioning; read only when the table exists. */
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
-  const rows = live ? await countRows(client, qualifiedName(desired.schema, desired.name)) : 0;
-  const added = desired.columns.filter((c) => c.default !== undefined && !live?.columns.some((l) => l.name === c.name));
-  return { rows, volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [] };
+  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [] };
+  const relation = qualifiedName(desired.schema, desired.name);
+  const rows = await countRows(client, relation);
+  const liveColumn = (name: string) => live.columns.find((l) => l.name === name);
+  const added = desired.columns.filter((c) => c.default !== undefined && !liveColumn(c.name));
+  const tightened = desired.columns.filter((c) => !c.nullable && liveColumn(c.name)?.nullable).map((c) => c.name);
+  return {
+    rows,
+    volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [],
+    nullsIn: rows > 0 ? await columnsWithNulls(client, relation, tightened) : [],
+    partitioning: await partitioningColumns(client, desired.schema, desired.name),
+  };
 }

@@ -2,6 +2,7 @@ import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
+import { partitioningKeyProblems } from "../hypertable/spec";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
 import { ColumnSpec, TableSpec } from "./spec";
 
@@ -54,12 +55,25 @@ export function syncIdentitySequences(relation: string, column?: string): Step {
 
 const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
 
-/** The steps that change one existing column in place. */
-function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, rows: number): Step[] {
+/** The steps that change one existing column in place; throws when one cannot work with the live data. */
+function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, facts: TableFacts): Step[] {
+  const rows = facts.rows;
   const alter = (clause: string, hazards: Hazard[] = []) => step(`ALTER TABLE ${relation} ALTER COLUMN ${quoteIdent(to.name)} ${clause}`, hazards);
   const steps: Step[] = [];
   if (from.identity && !to.identity) steps.push(alter("DROP IDENTITY"));
   if (from.default !== undefined && from.default !== to.default) steps.push(alter("DROP DEFAULT"));
+  if (from.type !== to.type && facts.partitioning.includes(to.name)) {
+    throw new Error(
+      `Table ${table}: columns[${to.name}].type: "${to.name}" partitions hypertable ${table}, so its type cannot change in place (TimescaleDB). ` +
+        `Keep ${from.type}, or replace the hypertable on a new column.`,
+    );
+  }
+  if (!to.nullable && from.nullable && facts.nullsIn.includes(to.name)) {
+    throw new Error(
+      `Table ${table}: columns[${to.name}].nullable: some rows hold NULL in "${to.name}", so it cannot become NOT NULL. ` +
+        `Backfill them first (UPDATE ${table} SET ${to.name} = … WHERE ${to.name} IS NULL), then set nullable: false.`,
+    );
+  }
   if (from.type !== to.type) {
     const [fd, td] = [dimensions(from.type), dimensions(to.type)];
     if (rows > 0 && fd && td && fd[2] !== td[2]) {
@@ -87,14 +101,17 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
  * `data-loss` hazard; a rewriting type change, or adding an identity column or
  * one with a volatile default, to one is `table-rewrite`.
  * Throws (before any SQL) when a step cannot work: a NOT NULL column without
- * default added to a table with rows, a vector dimension change with rows.
+ * default added to a table with rows, a vector dimension change with rows,
+ * NOT NULL on a column holding NULLs, a type change of a hypertable's
+ * partitioning column, a key on a hypertable without its partitioning columns.
  */
 export function planTable(live: TableSpec | undefined, desired: TableSpec, facts: TableFacts | undefined): Step[] {
   const relation = qualifiedName(desired.schema, desired.name);
   const table = `${desired.schema}.${desired.name}`;
   if (!live) return [step(createTableSql(relation, desired)), ...(desired.comment === undefined ? [] : [commentStep(relation, desired)])];
 
-  const rows = facts?.rows ?? 0;
+  const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [] };
+  const rows = f.rows;
   const liveColumns = new Map(live.columns.map((c) => [c.name, c]));
   const wanted = new Set(desired.columns.map((c) => c.name));
   const [liveConstraints, desiredConstraints] = [constraintsOf(live), constraintsOf(desired)];
@@ -114,16 +131,19 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
             `Give it a default, or add it nullable, backfill it, then set nullable: false.`,
         );
       }
-      const rewrites = rows > 0 && (c.identity !== undefined || (facts?.volatileDefaults ?? []).includes(c.name));
+      const rewrites = rows > 0 && (c.identity !== undefined || f.volatileDefaults.includes(c.name));
       const hazards: Hazard[] = rewrites
         ? [{ kind: "table-rewrite", message: `adding column "${c.name}" of ${table} with ${c.identity ? "an identity" : `the volatile default ${c.default}`} rewrites ${describeRows(rows, ROW_COUNT_CAP)} under an ACCESS EXCLUSIVE lock` }]
         : [];
       steps.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`, hazards));
     } else if (!sameValue(current, c)) {
-      steps.push(...alterColumn(relation, table, current, c, rows));
+      steps.push(...alterColumn(relation, table, current, c, f));
     }
   }
   const liveNames = new Set(liveConstraints.filter(same).map((k) => k.name));
+  const addedKeys = [...(desired.primaryKey ? [desired.primaryKey] : []), ...desired.uniqueConstraints].filter((k) => !liveNames.has(k.name!));
+  const keyProblems = partitioningKeyProblems(table, f.partitioning, addedKeys.map((k) => ({ name: k.name!, columns: k.columns })));
+  if (keyProblems.length > 0) throw new Error(`Table ${table}: ${keyProblems.join("\n")}`);
   steps.push(...desiredConstraints.filter((k) => !liveNames.has(k.name)).map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)));
   if (live.comment !== desired.comment) steps.push(commentStep(relation, desired));
   return steps;

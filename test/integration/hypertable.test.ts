@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
 import { hypertableKind } from "../../resources/hypertable";
+import { tableKind } from "../../resources/table";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 
@@ -160,4 +161,20 @@ test("turning a hypertable back into a plain table carries over comment, grants,
   const after = await describe();
   expect(after).toEqual({ ...before, indexes: [...before.indexes, "CREATE INDEX carried_at_idx ON metrics.carried USING btree (at DESC)"].sort() });
   expect(after.triggers).toEqual(["carried_touch"]);
+});
+
+test("the Table of a hypertable refuses, before any SQL, a key without the time column, a partitioning column's type change and NOT NULL over NULLs", async () => {
+  const tables = providerFor(tableKind);
+  const base = {
+    connection: connection(), schema: "metrics", name: "guarded",
+    columns: [{ name: "at", type: "timestamptz", nullable: false }, { name: "device", type: "text", nullable: false }, { name: "v", type: "int" }],
+  };
+  const { id, outs } = await tables.create((await tables.check!({}, base)).inputs);
+  await create({ table: "guarded", timeColumn: "at", hashDimension: { column: "device", partitions: 2 } });
+  await db.sql.query("INSERT INTO metrics.guarded VALUES (now(), 'a', NULL)");
+  const update = async (s: object) => tables.update!(id, outs, (await tables.check!(outs, { ...base, ...s })).inputs);
+  await expect(update({ uniqueConstraints: [{ name: "guarded_v_key", columns: ["v", "at"] }] })).rejects.toThrow(/constraint guarded_v_key \(v, at\) of metrics\.guarded does not include partitioning column "device"/);
+  await expect(update({ columns: [base.columns[0], { name: "device", type: "varchar(20)", nullable: false }, base.columns[2]] })).rejects.toThrow(/"device" partitions hypertable metrics\.guarded/);
+  await expect(update({ columns: [...base.columns.slice(0, 2), { name: "v", type: "int", nullable: false }] })).rejects.toThrow(/some rows hold NULL in "v"/);
+  expect((await db.sql.query("SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'metrics.guarded'::regclass")).rows[0].n).toBe(0);
 });

@@ -1,5 +1,6 @@
 import { Step } from "../../resources/core/step";
 import { dropTable, planTable } from "../../resources/table/plan";
+import { TableFacts } from "../../resources/table/observe";
 import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
 
 /**
@@ -12,7 +13,7 @@ import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
 const spec = (input: Partial<TableInput> & Pick<TableInput, "columns">): TableSpec => tableSpec().parse({ schema: "app", name: "t", ...input });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
-const rows = (n: number, volatileDefaults: string[] = []) => ({ rows: n, volatileDefaults });
+const rows = (n: number, volatileDefaults: string[] = [], more: Partial<TableFacts> = {}) => ({ rows: n, volatileDefaults, nullsIn: [], partitioning: [], ...more });
 
 describe("create", () => {
   test("one CREATE TABLE with every column and named constraint, then the comment", () => {
@@ -287,5 +288,27 @@ describe("dropTable", () => {
     const steps = dropTable(t, rows(n));
     expect(sqlOf(steps)).toEqual([`DROP TABLE "app"."t"`]);
     expect(hazardsOf(steps)).toEqual(at.map((r) => ({ kind: "data-loss", message: `dropping table app.t discards its ${r}` })));
+  });
+});
+
+describe("refused before any SQL, from facts about the live data", () => {
+  const live = spec({ columns: [{ name: "at", type: "timestamptz", nullable: false }, { name: "device", type: "text" }, { name: "v", type: "int" }] });
+
+  test("NOT NULL on a column that holds NULLs names the column and the backfill", () => {
+    const desired = spec({ columns: [{ name: "at", type: "timestamptz", nullable: false }, { name: "device", type: "text", nullable: false }, { name: "v", type: "int" }] });
+    expect(() => planTable(live, desired, rows(3, [], { nullsIn: ["device"] }))).toThrow(
+      /^Table app\.t: columns\[device\]\.nullable: some rows hold NULL in "device", so it cannot become NOT NULL\. Backfill them first/,
+    );
+    expect(sqlOf(planTable(live, desired, rows(3)))).toEqual([`ALTER TABLE "app"."t" ALTER COLUMN "device" SET NOT NULL`]);
+  });
+
+  test("a type change of a hypertable's partitioning column", () => {
+    const desired = spec({ columns: [{ name: "at", type: "timestamptz", nullable: false }, { name: "device", type: "varchar(20)" }, { name: "v", type: "int" }] });
+    expect(() => planTable(live, desired, rows(0, [], { partitioning: ["at", "device"] }))).toThrow(/columns\[device\]\.type: "device" partitions hypertable app\.t, so its type cannot change in place/);
+  });
+
+  test("a key added to a hypertable without its partitioning columns", () => {
+    const desired = spec({ ...live, columns: live.columns, uniqueConstraints: [{ name: "t_v_key", columns: ["v"] }] });
+    expect(() => planTable(live, desired, rows(0, [], { partitioning: ["at"] }))).toThrow(/constraint t_v_key \(v\) of app\.t does not include partitioning column "at"/);
   });
 });
