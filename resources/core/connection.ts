@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { canonicalJson } from "./compare";
+import { schemaName } from "./spec";
 import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from "./session";
 
 /**
@@ -25,6 +26,8 @@ export interface Connection {
   sslmode?: "disable" | "require" | "verify-ca" | "verify-full";
   lockTimeout?: string;
   statementTimeout?: string;
+  /** Schemas holding extensions outside `public` (e.g. `["extensions"]` where pgvector lives there), added to every session's search_path. Default none. */
+  extensionSchemas?: string[];
 }
 
 
@@ -42,6 +45,7 @@ export function connectionSchema() {
       sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], { error: "use disable, require, verify-ca or verify-full (prefer and allow, which fall back silently, are not supported)" }).optional(),
       lockTimeout: timeout.default(DEFAULT_LOCK_TIMEOUT),
       statementTimeout: timeout.default(DEFAULT_STATEMENT_TIMEOUT),
+      extensionSchemas: z.array(schemaName()).optional(),
     })
     .refine((c) => c.url !== undefined || c.host !== undefined, {
       message: "give either url or host (with port, database, user, password)",

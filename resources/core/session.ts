@@ -9,14 +9,15 @@ export const DEFAULT_STATEMENT_TIMEOUT = "15min";
 
 /**
  * Settings of every pgschema session, sent as startup options so they cost no
- * round trip. They make the catalogs print the same text every time:
+ * round trip. `search_path` is `pg_catalog, public` plus the connection's
+ * `extensionSchemas`, so extension types print unqualified wherever installed. They make the catalogs print the same text every time:
  * `pg_get_expr` omits schemas visible on `search_path`, `timestamptz` prints in
  * the session TimeZone, intervals print per IntervalStyle
  * (shared notes: postgres-semantics §0).
  */
 export function sessionOptions(connection: Connection): string {
   const settings: Record<string, string> = {
-    search_path: "pg_catalog,public",
+    search_path: ["pg_catalog", "public", ...(connection.extensionSchemas ?? [])].join(","),
     TimeZone: "UTC",
     DateStyle: "ISO",
     IntervalStyle: "postgres",

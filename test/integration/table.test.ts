@@ -191,3 +191,30 @@ test("an existing populated column made an identity generates values past the st
   await provider.update!(id, outs, (await provider.check!(outs, withIdentity)).inputs);
   expect((await db.sql.query("INSERT INTO app.numbered (v) VALUES ('y') RETURNING id")).rows[0].id).toBe("6");
 });
+
+test("an extension installed outside public (pgvector in schema extensions) is reached through connection.extensionSchemas, without a perpetual diff", async () => {
+  const name = `${db.url.split("/").pop()}_ext`;
+  await db.sql.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(db.url);
+  url.pathname = `/${name}`;
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query("CREATE SCHEMA extensions; CREATE EXTENSION vector SCHEMA extensions; CREATE SCHEMA app");
+    const provider = providerFor(tableKind);
+    const spec = {
+      connection: { url: url.toString(), extensionSchemas: ["extensions"] },
+      schema: "app", name: "docs",
+      columns: [{ name: "id", type: "bigint", identity: "always" }, { name: "embedding", type: "vector(3)", default: "'[0,0,0]'" }],
+    };
+    const { id, outs } = await provider.create((await provider.check!({}, spec)).inputs);
+    expect((await admin.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'app.docs'::regclass AND attname = 'embedding'")).rows[0].t).toBe("extensions.vector(3)");
+    const news = (await provider.check!(outs, spec)).inputs;
+    expect(await provider.diff!(id, outs, news)).toMatchObject({ changes: false });
+    expect((await provider.update!(id, outs, news)).outs.appliedSql).toEqual([]);
+    expect((await provider.read!(id, outs)).props).toEqual(outs);
+  } finally {
+    await admin.end();
+    await db.sql.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+  }
+});
