@@ -3,7 +3,7 @@ import { z } from "zod";
 import { interval } from "../resources/core/spec";
 
 /** Config namespace of this project: keys are written `pgschema:<key>` in `Pulumi.<stack>.yaml`. */
-export const NAMESPACE = "pgschema";
+const NAMESPACE = "pgschema";
 
 /**
  * The stack config schema. Every key is optional except the database, which
@@ -20,7 +20,7 @@ export const NAMESPACE = "pgschema";
  * | `lockTimeout` | `lock_timeout` of every DDL session, e.g. `5s` | `5s` |
  * | `statementTimeout` | `statement_timeout` of every session, e.g. `15min` | `15min` |
  */
-export function stackConfigSchema() {
+function stackConfigSchema() {
   return z.strictObject({
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
     eventsChunkInterval: interval().default("1 day"),

@@ -59,7 +59,7 @@ type PoolCache = Map<string, Pool>;
  * keyed by the whole connection (its timeouts are session settings of the
  * pool), so every provider call in one provider process reuses it (nothing stateful lives at module scope: it would not serialize).
  */
-export function poolFor(connection: Connection): Pool {
+function poolFor(connection: Connection): Pool {
   const g = globalThis as { __pgschemaPools?: PoolCache };
   const pools = (g.__pgschemaPools ??= new Map());
   const key = canonicalJson(connection);

@@ -8,7 +8,7 @@ import { applySteps, withApplyLock } from "./session";
 import { HAZARD_KINDS, HazardKind, refuseDisallowedHazards } from "./step";
 
 /** Inputs every pgschema resource takes besides its kind's own properties. */
-export interface CommonInputs {
+interface CommonInputs {
   /** Where the object lives; pass it as a secret (see {@link Connection}). */
   connection: Connection;
   /** Hazards this resource may run (`data-loss`, `table-rewrite`); default none. */

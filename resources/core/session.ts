@@ -31,7 +31,7 @@ export function sessionOptions(connection: Connection): string {
 }
 
 /** Key of the advisory lock that serializes pgschema applies within one database ('pgsc'). */
-export const APPLY_LOCK_KEY = 0x70677363;
+const APPLY_LOCK_KEY = 0x70677363;
 
 /**
  * Runs `fn` holding the database's pgschema advisory lock (session level, so

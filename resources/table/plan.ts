@@ -9,7 +9,7 @@ import { ColumnSpec, TableSpec } from "./spec";
 type Constraint = { name: string; sql: string };
 
 /** `"name" type [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
-export function columnDefinition(c: ColumnSpec): string {
+function columnDefinition(c: ColumnSpec): string {
   return [
     quoteIdent(c.name),
     c.type,
@@ -20,7 +20,7 @@ export function columnDefinition(c: ColumnSpec): string {
 }
 
 /** Every constraint of the spec with its definition text, keyed by name. */
-export function constraintsOf(t: TableSpec): Constraint[] {
+function constraintsOf(t: TableSpec): Constraint[] {
   return [
     ...(t.primaryKey ? [{ name: t.primaryKey.name!, sql: `PRIMARY KEY (${quoteIdentList(t.primaryKey.columns)})` }] : []),
     ...t.uniqueConstraints.map((u) => ({ name: u.name, sql: `UNIQUE (${quoteIdentList(u.columns)})` })),
