@@ -39,12 +39,13 @@ function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, 
   const common = z
     .strictObject({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) })
     .safeParse({ connection, allowHazards });
-  const spec = kind.schema().safeParse(props);
+  const schema = kind.schema();
+  const spec = schema.safeParse(props);
   if (common.success && spec.success) return { ok: true, spec: spec.data, common: common.data };
   const issues = [...(common.success ? [] : common.error.issues), ...(spec.success ? [] : spec.error.issues)];
   const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], raw);
   const unknown = issues.some((i) => valueAt(i.path) === UNKNOWN);
-  const failures = issues.filter((i) => valueAt(i.path) !== UNKNOWN).flatMap((i) => failuresOf(i, valueAt(i.path), kind.schema()));
+  const failures = issues.filter((i) => valueAt(i.path) !== UNKNOWN).flatMap((i) => failuresOf(i, valueAt(i.path), schema));
   return { ok: false, failures, unknown };
 }
 
