@@ -1,22 +1,8 @@
 import type { PoolClient } from "pg";
 import { qualifiedName } from "../core/quote";
 import { countRows } from "../table/observe";
+import { readDimensions } from "./dimensions";
 import { HypertableSpec } from "./spec";
-
-/** pg error code for "undefined_table": timescaledb_information is missing. */
-const UNDEFINED_TABLE = "42P01";
-
-/** Throws a named error when TimescaleDB is not installed in the database. */
-async function query<R extends object>(client: PoolClient, resource: string, sql: string, params: unknown[]): Promise<R[]> {
-  try {
-    return (await client.query<R>(sql, params)).rows;
-  } catch (error) {
-    if ((error as { code?: string }).code === UNDEFINED_TABLE && /timescaledb_information/.test((error as Error).message)) {
-      throw new Error(`${resource}: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb (it must be in shared_preload_libraries).`);
-    }
-    throw error;
-  }
-}
 
 /**
  * Live dimensions of the hypertable (timescaledb_information.dimensions), in
@@ -24,14 +10,12 @@ async function query<R extends object>(client: PoolClient, resource: string, sql
  * and `declaredTable` are echoed from `desired`.
  */
 export async function observeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec | undefined> {
-  const rows = await query<{ column_name: string; dimension_type: string; time_interval: string | null; integer_interval: string | null; num_partitions: number | null }>(
-    client,
-    `Hypertable ${desired.schema}.${desired.table}`,
-    `SELECT column_name, dimension_type, time_interval::text AS time_interval, integer_interval::text AS integer_interval, num_partitions
-       FROM timescaledb_information.dimensions
-      WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY dimension_number`,
-    [desired.schema, desired.table],
-  );
+  const rows = await readDimensions(client, desired.schema, desired.table);
+  if (!rows) {
+    throw new Error(
+      `Hypertable ${desired.schema}.${desired.table}: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb (it must be in shared_preload_libraries).`,
+    );
+  }
   const time = rows.find((d) => d.dimension_type === "Time");
   if (!time) return undefined;
   const hash = rows.find((d) => d.dimension_type === "Space");

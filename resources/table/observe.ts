@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { readDimensions } from "../hypertable/dimensions";
 import { ColumnSpec, TableSpec } from "./spec";
 
 /** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
@@ -120,17 +121,6 @@ async function columnsWithNulls(client: PoolClient, relation: string, columns: s
   return columns.filter((_, i) => rows[0][`c${i}`]);
 }
 
-/** The partitioning columns of `relation` when it is a hypertable (none when TimescaleDB is not installed). */
-async function partitioningColumns(client: PoolClient, schema: string, name: string): Promise<string[]> {
-  const installed = await client.query<{ ok: boolean }>("SELECT to_regclass('timescaledb_information.dimensions') IS NOT NULL AS ok");
-  if (!installed.rows[0].ok) return [];
-  const { rows } = await client.query<{ column_name: string }>(
-    "SELECT column_name FROM timescaledb_information.dimensions WHERE hypertable_schema = $1 AND hypertable_name = $2 ORDER BY dimension_number",
-    [schema, name],
-  );
-  return rows.map((r) => r.column_name);
-}
-
 /** Rows, volatile defaults of added columns, NULLs in columns becoming NOT NULL, and hypertable partitioning; read only when the table exists. */
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
   if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [] };
@@ -143,6 +133,6 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
     rows,
     volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [],
     nullsIn: rows > 0 ? await columnsWithNulls(client, relation, tightened) : [],
-    partitioning: await partitioningColumns(client, desired.schema, desired.name),
+    partitioning: ((await readDimensions(client, desired.schema, desired.name)) ?? []).map((d) => d.column_name),
   };
 }
