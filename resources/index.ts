@@ -1,4 +1,4 @@
-/** pgschema: PostgreSQL objects as Pulumi dynamic resources. */
+/** pgstrata: PostgreSQL objects as Pulumi dynamic resources. */
 export { Schema, SchemaArgs } from "./schema";
 export { Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";

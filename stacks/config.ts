@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { interval } from "../resources/core/spec";
 
-/** Config namespace of this project: keys are written `pgschema:<key>` in `Pulumi.<stack>.yaml`. */
-const NAMESPACE = "pgschema";
+/** Config namespace of this project: keys are written `pgstrata:<key>` in `Pulumi.<stack>.yaml`. */
+const NAMESPACE = "pgstrata";
 
 /**
  * The stack config schema. Every key is optional except the database, which
@@ -38,7 +38,7 @@ export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>> & {
 };
 
 /**
- * Reads and validates this stack's `pgschema:*` config. Throws one error that
+ * Reads and validates this stack's `pgstrata:*` config. Throws one error that
  * names every bad key, what is wrong and how to fix it: unknown keys (typos),
  * malformed values, no database at all. The connection is always a secret.
  */

@@ -60,8 +60,8 @@ type PoolCache = Map<string, Pool>;
  * pool), so every provider call in one provider process reuses it (nothing stateful lives at module scope: it would not serialize).
  */
 function poolFor(connection: Connection): Pool {
-  const g = globalThis as { __pgschemaPools?: PoolCache };
-  const pools = (g.__pgschemaPools ??= new Map());
+  const g = globalThis as { __pgstrataPools?: PoolCache };
+  const pools = (g.__pgstrataPools ??= new Map());
   const key = canonicalJson(connection);
   let pool = pools.get(key);
   if (!pool) {
@@ -84,7 +84,7 @@ function poolFor(connection: Connection): Pool {
       max: 4,
       idleTimeoutMillis: 10_000,
       allowExitOnIdle: true,
-      application_name: "pgschema",
+      application_name: "pgstrata",
       options: sessionOptions(connection),
     });
     // An idle client whose server went away (restart, terminated backend) is

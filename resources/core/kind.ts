@@ -12,7 +12,7 @@ import type { Step } from "./step";
  * they are read only when planning, never on refresh.
  */
 export interface Kind<S extends object, F = undefined> {
-  /** Pulumi type name: `Table` gives the token `pulumi-nodejs:dynamic/pgschema:Table`. */
+  /** Pulumi type name: `Table` gives the token `pulumi-nodejs:dynamic/pgstrata:Table`. */
   readonly type: string;
   /** The zod schema of the object's properties (without `connection`/`allowHazards`), built on call. */
   schema(): z.ZodType<S>;

@@ -7,7 +7,7 @@ import { Kind } from "./kind";
 import { applySteps, withApplyLock } from "./session";
 import { HAZARD_KINDS, HazardKind, refuseDisallowedHazards } from "./step";
 
-/** Inputs every pgschema resource takes besides its kind's own properties. */
+/** Inputs every pgstrata resource takes besides its kind's own properties. */
 interface CommonInputs {
   /** Where the object lives; pass it as a secret (see {@link Connection}). */
   connection: Connection;
@@ -182,7 +182,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
 }
 
 /**
- * The constructor arguments of a pgschema resource: the kind's inputs (each may
+ * The constructor arguments of a pgstrata resource: the kind's inputs (each may
  * be a Pulumi Input) plus `connection` (made secret by the resource) and
  * `allowHazards`.
  */

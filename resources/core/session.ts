@@ -4,11 +4,11 @@ import { Step } from "./step";
 
 /** Default `lock_timeout`: DDL that cannot get its lock in 5 s fails instead of queueing traffic behind it. */
 export const DEFAULT_LOCK_TIMEOUT = "5s";
-/** Default `statement_timeout` of every statement pgschema runs. */
+/** Default `statement_timeout` of every statement pgstrata runs. */
 export const DEFAULT_STATEMENT_TIMEOUT = "15min";
 
 /**
- * Settings of every pgschema session, sent as startup options so they cost no
+ * Settings of every pgstrata session, sent as startup options so they cost no
  * round trip. `search_path` is `pg_catalog, public` plus the connection's
  * `extensionSchemas`, so extension types print unqualified wherever installed. They make the catalogs print the same text every time:
  * `pg_get_expr` omits schemas visible on `search_path`, `timestamptz` prints in
@@ -30,11 +30,11 @@ export function sessionOptions(connection: Connection): string {
     .join(" ");
 }
 
-/** Key of the advisory lock that serializes pgschema applies within one database ('pgsc'). */
+/** Key of the advisory lock that serializes pgstrata applies within one database ('pgsc'). */
 const APPLY_LOCK_KEY = 0x70677363;
 
 /**
- * Runs `fn` holding the database's pgschema advisory lock (session level, so
+ * Runs `fn` holding the database's pgstrata advisory lock (session level, so
  * it also covers steps that run outside a transaction). Pulumi applies
  * resources in parallel, so waiting for another apply is normal: the wait is
  * bounded by `statement_timeout`, not by the short `lock_timeout` meant for
@@ -46,7 +46,7 @@ export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>)
   } catch (error) {
     await client.query("RESET lock_timeout");
     throw new Error(
-      `another pgschema apply held this database's apply lock (advisory lock ${APPLY_LOCK_KEY}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
+      `another pgstrata apply held this database's apply lock (advisory lock ${APPLY_LOCK_KEY}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
     );
   }
   try {

@@ -50,7 +50,7 @@ export class Hypertable extends pulumi.dynamic.Resource {
       declaredTable: declared && declaredKeys(declared),
       connection: pulumi.secret(args.connection),
     };
-    super(provider, name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts, "pgschema", "Hypertable");
+    super(provider, name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts, "pgstrata", "Hypertable");
   }
 }
 

@@ -87,7 +87,7 @@ export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | un
   const f = facts ?? { tableExists: true, rows: 0, keys: [], carried: [] };
   if (!f.tableExists) return [];
   const source = qualifiedName(live.schema, live.table);
-  const scratchName = `pgschema_plain_${live.table}`.slice(0, 63);
+  const scratchName = `pgstrata_plain_${live.table}`.slice(0, 63);
   const scratch = qualifiedName(live.schema, scratchName);
   const hazards: Hazard[] = f.rows > 0
     ? [{ kind: "data-loss", message: `turning ${live.schema}.${live.table} back into a plain table copies its ${describeRows(f.rows, ROW_COUNT_CAP)} into a new table under an ACCESS EXCLUSIVE lock and drops the hypertable with its chunks (and any compression or TimescaleDB policies on it)` }]

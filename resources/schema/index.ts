@@ -29,6 +29,6 @@ export class Schema extends pulumi.dynamic.Resource {
   declare readonly comment: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SchemaArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, connection: pulumi.secret(args.connection) }, opts, "pgschema", "Schema");
+    super(provider, name, { ...args, connection: pulumi.secret(args.connection) }, opts, "pgstrata", "Schema");
   }
 }

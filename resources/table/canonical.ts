@@ -35,14 +35,14 @@ async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise
   const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };
   const canonical = await inRolledBackTransaction(client, async () => {
     try {
-      await runStatement(client, createTableSql("pg_temp.pgschema_canonical", scratch));
+      await runStatement(client, createTableSql("pg_temp.pgstrata_canonical", scratch));
     } catch (error) {
       throw new Error(
         `Table ${desired.schema}.${desired.name}: the declared columns and CHECK constraints do not build: ${(error as Error).message}. ` +
           `Fix the default, CHECK expression or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
       );
     }
-    return (await observeRelation(client, "pg_temp.pgschema_canonical", desired))!;
+    return (await observeRelation(client, "pg_temp.pgstrata_canonical", desired))!;
   });
   return {
     ...desired,

@@ -36,7 +36,7 @@ export class Table extends pulumi.dynamic.Resource {
   readonly declared: TableArgs;
 
   constructor(name: string, args: TableArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, connection: pulumi.secret(args.connection) }, opts, "pgschema", "Table");
+    super(provider, name, { ...args, connection: pulumi.secret(args.connection) }, opts, "pgstrata", "Table");
     this.declared = args;
   }
 }

@@ -17,7 +17,7 @@ interface CatalogRow {
 /**
  * Columns (format_type spelling, pg_get_expr defaults), PRIMARY KEY / UNIQUE /
  * CHECK constraints and comment of one relation, by oid, in one statement.
- * Run in a pgschema session (search_path = pg_catalog, public).
+ * Run in a pgstrata session (search_path = pg_catalog, public).
  */
 const TABLE_QUERY = `
 SELECT c.relkind,
@@ -103,11 +103,11 @@ export async function countRows(client: PoolClient, relation: string): Promise<n
 async function volatileDefaults(client: PoolClient, columns: ColumnSpec[]): Promise<string[]> {
   if (columns.length === 0) return [];
   return inRolledBackTransaction(client, async () => {
-    await runStatement(client, "CREATE TEMP TABLE pgschema_volatility (pgschema_row int)");
-    await runStatement(client, "INSERT INTO pgschema_volatility VALUES (1)");
-    for (const c of columns) await runStatement(client, `ALTER TABLE pgschema_volatility ADD COLUMN ${quoteIdent(c.name)} ${c.type} DEFAULT ${c.default}`);
+    await runStatement(client, "CREATE TEMP TABLE pgstrata_volatility (pgstrata_row int)");
+    await runStatement(client, "INSERT INTO pgstrata_volatility VALUES (1)");
+    for (const c of columns) await runStatement(client, `ALTER TABLE pgstrata_volatility ADD COLUMN ${quoteIdent(c.name)} ${c.type} DEFAULT ${c.default}`);
     const { rows } = await client.query<{ name: string }>(
-      "SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_temp.pgschema_volatility'::regclass AND attnum > 1 AND NOT atthasmissing ORDER BY attnum",
+      "SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_temp.pgstrata_volatility'::regclass AND attnum > 1 AND NOT atthasmissing ORDER BY attnum",
     );
     return rows.map((r) => r.name);
   });

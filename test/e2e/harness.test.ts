@@ -7,8 +7,8 @@ import * as path from "path";
 import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../support/capture-client";
 import { ProviderHost } from "../support/provider-host";
 
-const config = { "pgschema:greeting": "hello", "pgschema:token": "t0ken" };
-const secretKeys = ["pgschema:token"];
+const config = { "pgstrata:greeting": "hello", "pgstrata:token": "t0ken" };
+const secretKeys = ["pgstrata:token"];
 
 let host: ProviderHost | undefined;
 let echo: CapturedResource;
@@ -20,10 +20,10 @@ function started(): ProviderHost {
 
 beforeAll(async () => {
   const program = path.join(__dirname, "fixtures", "echo-program.ts");
-  const resources = await captureProgram({ program, project: "pgschema", stack: "dev", config, secretKeys });
+  const resources = await captureProgram({ program, project: "pgstrata", stack: "dev", config, secretKeys });
   expect(resources).toHaveLength(1);
   echo = resources[0];
-  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgschema", config, secretKeys });
+  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgstrata", config, secretKeys });
 });
 
 afterAll(async () => {
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 test("capture yields engine-shaped inputs with the serialized provider", () => {
   expect(echo.type).toBe("pulumi-nodejs:dynamic:Resource");
-  expect(echo.urn).toBe("urn:pulumi:dev::pgschema::pulumi-nodejs:dynamic:Resource::echo");
+  expect(echo.urn).toBe("urn:pulumi:dev::pgstrata::pulumi-nodejs:dynamic:Resource::echo");
   // The secret arrives unwrapped, as the engine sends it (Configure answers acceptSecrets=false).
   expect(echo.inputs).toMatchObject({ key: "k1", value: "v1", token: "t0ken" });
   expect(echo.secretInputs).toEqual(["token"]);
@@ -108,6 +108,6 @@ test("check failures and provider errors reach the caller", async () => {
 
 test("capture reports a failing program with its stderr", async () => {
   const program = path.join(__dirname, "fixtures", "echo-program.ts");
-  // No `pgschema:token` in config: requireSecret throws inside the program.
-  await expect(captureProgram({ program, project: "pgschema", stack: "dev", config: {} })).rejects.toThrow(/Missing required configuration variable 'pgschema:token'/);
+  // No `pgstrata:token` in config: requireSecret throws inside the program.
+  await expect(captureProgram({ program, project: "pgstrata", stack: "dev", config: {} })).rejects.toThrow(/Missing required configuration variable 'pgstrata:token'/);
 });

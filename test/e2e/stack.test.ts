@@ -16,21 +16,21 @@ const state = new Map<string, { id: string; inputs: PropertyMap; outputs: Proper
 const started = Date.now();
 
 const config = (url: string) => ({
-  "pgschema:databaseUrl": url,
-  "pgschema:eventsChunkInterval": "1 day",
-  "pgschema:metricsChunkInterval": "1 day",
-  "pgschema:metricsHashPartitions": "2",
-  "pgschema:biometricChunkInterval": "1 day",
+  "pgstrata:databaseUrl": url,
+  "pgstrata:eventsChunkInterval": "1 day",
+  "pgstrata:metricsChunkInterval": "1 day",
+  "pgstrata:metricsHashPartitions": "2",
+  "pgstrata:biometricChunkInterval": "1 day",
 });
 
 beforeAll(async () => {
   db = await scratchDatabase("e2e_dev");
   const cfg = config(db.url);
-  const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgschema", stack: "dev", config: cfg, secretKeys: ["pgschema:databaseUrl"] });
+  const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
   // The engine walks the dependency graph; in this model it is schema → table → hypertable.
   const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable"].indexOf(r.type.split(":").pop()!);
   resources = captured.sort((a, b) => rank(a) - rank(b));
-  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgschema", config: cfg, secretKeys: ["pgschema:databaseUrl"] });
+  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgstrata", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
 });
 
 afterAll(async () => {
@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const q = async (sql: string, params: unknown[] = []) => (await db.sql.query(sql, params)).rows;
-const dynamic = (type: string) => resources.filter((r) => r.type === `pulumi-nodejs:dynamic/pgschema:${type}`);
+const dynamic = (type: string) => resources.filter((r) => r.type === `pulumi-nodejs:dynamic/pgstrata:${type}`);
 
 test("the program declares the model's resources, with the connection secret and the provider serialized", () => {
   const names = (type: string) => dynamic(type).map((r) => r.name).sort();

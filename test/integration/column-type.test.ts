@@ -6,7 +6,7 @@ import { ACCEPTED_SPELLINGS, REJECTED_BY_SERVER, TYPE_CHANGES } from "../unit/co
 /**
  * Proves the expected spellings of test/unit/column-type.test.ts against the
  * server: each declared spelling becomes a column, and format_type (in a
- * session with search_path = pg_catalog, public, as pgschema's own sessions)
+ * session with search_path = pg_catalog, public, as pgstrata's own sessions)
  * must equal both the case's `server` text and canonicalColumnType(spelling).
  */
 

@@ -12,11 +12,11 @@ export type PropertyMap = Record<string, JsonValue>;
 export interface CaptureRequest {
   /** Absolute path of the Pulumi program module (e.g. `<repo>/stacks/index.ts`). */
   program: string;
-  /** Pulumi project name, e.g. `"pgschema"`. */
+  /** Pulumi project name, e.g. `"pgstrata"`. */
   project: string;
   /** Stack name, e.g. `"dev"`. */
   stack: string;
-  /** Stack config with namespaced keys, e.g. `{ "pgschema:databaseUrl": "postgres://…" }`. */
+  /** Stack config with namespaced keys, e.g. `{ "pgstrata:databaseUrl": "postgres://…" }`. */
   config: Record<string, string>;
   /** Config keys (namespaced) that are secrets, as `pulumi config set --secret` would mark them. */
   secretKeys?: string[];

@@ -3,10 +3,10 @@
  * pg_partman, pg_cron) per jest run, and one scratch database per test file.
  *
  * Sources, tried in order by {@link startTestServer}:
- *  1. `PGSCHEMA_TEST_DATABASE_URL` (or `DATABASE_URL`): an existing server.
+ *  1. `PGSTRATA_TEST_DATABASE_URL` (or `DATABASE_URL`): an existing server.
  *  2. A Docker engine: a `timescale/timescaledb-ha:pg17` container.
  *  3. Root on Debian: a cached Debian trixie root (debootstrap) under
- *     `/var/cache/pgschema/<key>`, with a fresh data directory per run,
+ *     `/var/cache/pgstrata/<key>`, with a fresh data directory per run,
  *     started via `chroot`.
  */
 import { execFile } from "node:child_process";
@@ -38,10 +38,10 @@ const DEBIAN_PACKAGES = [
   "postgresql-17-partman",
   "postgresql-17-cron",
 ];
-const CACHE_DIR = "/var/cache/pgschema";
+const CACHE_DIR = "/var/cache/pgstrata";
 const PG_BIN = "/usr/lib/postgresql/17/bin";
 /** Directory (inside the root) holding one sub-directory per test run. */
-const RUNS_DIR = "/var/lib/pgschema-test";
+const RUNS_DIR = "/var/lib/pgstrata-test";
 const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
@@ -54,7 +54,7 @@ const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
  *   provide instead, when no source works.
  */
 export async function startTestServer(): Promise<TestServer> {
-  const envUrl = process.env.PGSCHEMA_TEST_DATABASE_URL || process.env.DATABASE_URL;
+  const envUrl = process.env.PGSTRATA_TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (envUrl) {
     return { adminUrl: envUrl, source: "environment", stop: async () => {} };
   }
@@ -79,7 +79,7 @@ export async function startTestServer(): Promise<TestServer> {
   }
   throw new Error(
     "No PostgreSQL server for the tests. Provide one of:\n" +
-      "  - PGSCHEMA_TEST_DATABASE_URL (or DATABASE_URL) = superuser URL of a PostgreSQL 17 server " +
+      "  - PGSTRATA_TEST_DATABASE_URL (or DATABASE_URL) = superuser URL of a PostgreSQL 17 server " +
       "with the timescaledb, vector and pg_partman extensions available;\n" +
       "  - a running Docker engine (image " + DOCKER_IMAGE + ");\n" +
       "  - run the tests as root on Debian (a Debian trixie root is built with debootstrap).\n" +
@@ -134,13 +134,13 @@ export async function createScratchDatabase(
 /**
  * The admin URL published by the jest global setup.
  *
- * @throws Error if `PGSCHEMA_TEST_ADMIN_URL` is not set (global setup did not run).
+ * @throws Error if `PGSTRATA_TEST_ADMIN_URL` is not set (global setup did not run).
  */
 export function testAdminUrl(): string {
-  const url = process.env.PGSCHEMA_TEST_ADMIN_URL;
+  const url = process.env.PGSTRATA_TEST_ADMIN_URL;
   if (!url) {
     throw new Error(
-      "PGSCHEMA_TEST_ADMIN_URL is not set: run the tests through jest with " +
+      "PGSTRATA_TEST_ADMIN_URL is not set: run the tests through jest with " +
         "globalSetup test/support/global-setup.ts (see jest.config.js).",
     );
   }
@@ -221,7 +221,7 @@ async function dockerAvailable(): Promise<boolean> {
 }
 
 async function startDocker(): Promise<TestServer> {
-  const name = `pgschema-test-${randomBytes(4).toString("hex")}`;
+  const name = `pgstrata-test-${randomBytes(4).toString("hex")}`;
   await run(
     "docker",
     ["run", "-d", "--rm", "--name", name, "-e", "POSTGRES_PASSWORD=postgres", "-p", "127.0.0.1::5432", DOCKER_IMAGE],
@@ -248,7 +248,7 @@ async function startDocker(): Promise<TestServer> {
 
 // ---------------------------------------------------------------- debian root
 
-/** `/var/cache/pgschema/trixie-minbase-<hash of package list>` */
+/** `/var/cache/pgstrata/trixie-minbase-<hash of package list>` */
 function debianRootPath(): string {
   const key = createHash("sha256")
     .update(JSON.stringify({ suite: DEBIAN_SUITE, variant: "minbase", packages: [...DEBIAN_PACKAGES].sort() }))

@@ -2,12 +2,12 @@ import { startTestServer, TestServer } from "./database";
 
 declare global {
   // eslint-disable-next-line no-var
-  var __PGSCHEMA_TEST_SERVER__: TestServer | undefined;
+  var __PGSTRATA_TEST_SERVER__: TestServer | undefined;
 }
 
 /**
  * jest globalSetup: starts the test PostgreSQL server once per run and
- * publishes its superuser URL as `PGSCHEMA_TEST_ADMIN_URL` (test files read
+ * publishes its superuser URL as `PGSTRATA_TEST_ADMIN_URL` (test files read
  * it with `testAdminUrl()`; jest copies `process.env` into each test
  * environment, in band and in workers). The handle is kept on `globalThis`
  * for global-teardown.ts.
@@ -17,8 +17,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   const server = await startTestServer();
-  globalThis.__PGSCHEMA_TEST_SERVER__ = server;
-  process.env.PGSCHEMA_TEST_ADMIN_URL = server.adminUrl;
+  globalThis.__PGSTRATA_TEST_SERVER__ = server;
+  process.env.PGSTRATA_TEST_ADMIN_URL = server.adminUrl;
   const where = new URL(server.adminUrl);
   process.stderr.write(
     `\n[test database] source=${server.source} at ${where.hostname}:${where.port || 5432} ` +

@@ -189,10 +189,10 @@ describe("dropHypertable (back to a plain table)", () => {
   test("copies into a LIKE table, drops the hypertable, renames, re-creates the keys, moves identity sequences", () => {
     const steps = dropHypertable(live, facts({ keys }));
     expect(sqlOf(steps).slice(0, 6)).toEqual([
-      `CREATE TABLE "metrics"."pgschema_plain_readings" (LIKE "metrics"."readings" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`,
-      `INSERT INTO "metrics"."pgschema_plain_readings" OVERRIDING SYSTEM VALUE SELECT * FROM "metrics"."readings"`,
+      `CREATE TABLE "metrics"."pgstrata_plain_readings" (LIKE "metrics"."readings" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`,
+      `INSERT INTO "metrics"."pgstrata_plain_readings" OVERRIDING SYSTEM VALUE SELECT * FROM "metrics"."readings"`,
       `DROP TABLE "metrics"."readings"`,
-      `ALTER TABLE "metrics"."pgschema_plain_readings" RENAME TO "readings"`,
+      `ALTER TABLE "metrics"."pgstrata_plain_readings" RENAME TO "readings"`,
       `ALTER TABLE "metrics"."readings" ADD CONSTRAINT "readings_pkey" PRIMARY KEY ("id", "at")`,
       `ALTER TABLE "metrics"."readings" ADD CONSTRAINT "readings_code_key" UNIQUE ("code", "at")`,
     ]);

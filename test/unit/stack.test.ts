@@ -27,36 +27,36 @@ beforeAll(() =>
       },
       call: () => ({}),
     },
-    "pgschema",
+    "pgstrata",
     "dev",
   ),
 );
 
 function withConfig(config: Record<string, string>) {
-  pulumi.runtime.setAllConfig(config, ["pgschema:databaseUrl"]);
+  pulumi.runtime.setAllConfig(config, ["pgstrata:databaseUrl"]);
   registered = [];
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-const inputsOf = (type: string, name: string) => registered.find((r) => r.type === `pulumi-nodejs:dynamic/pgschema:${type}` && r.name === name)!.inputs;
+const inputsOf = (type: string, name: string) => registered.find((r) => r.type === `pulumi-nodejs:dynamic/pgstrata:${type}` && r.name === name)!.inputs;
 
 test("dev and prod stacks differ only by config: chunk intervals and partitions come from it", async () => {
   for (const [stack, config] of [
-    ["dev", { "pgschema:eventsChunkInterval": "1 day", "pgschema:metricsHashPartitions": "2" }],
-    ["prod", { "pgschema:eventsChunkInterval": "7 days", "pgschema:metricsHashPartitions": "8" }],
+    ["dev", { "pgstrata:eventsChunkInterval": "1 day", "pgstrata:metricsHashPartitions": "2" }],
+    ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8" }],
   ] as const) {
-    withConfig({ "pgschema:databaseUrl": "postgres://app@db:5432/app", ...config });
+    withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     applicationDatabase(loadStackConfig(stack));
     await settle();
     expect(registered).toHaveLength(11);
-    expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgschema:eventsChunkInterval"] });
-    expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgschema:metricsHashPartitions"]) } });
+    expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
+    expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
   }
 });
 
 test("a hypertable over a Table of the program carries the table's declared keys, so check can judge them", async () => {
-  withConfig({ "pgschema:databaseUrl": "postgres://app@db:5432/app" });
+  withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app" });
   applicationDatabase(loadStackConfig("dev"));
   await settle();
   expect(inputsOf("Hypertable", "biometric.biometric_events").declaredTable).toEqual({
@@ -85,7 +85,7 @@ test("a Table whose primary key lacks the time column is rejected at check of it
 });
 
 test("bad stack config fails with one error naming every bad key", () => {
-  withConfig({ "pgschema:eventsChunkInterval": "7 dayz", "pgschema:metricsHashPartitions": "0", "pgschema:chunkIntervall": "1 day" });
+  withConfig({ "pgstrata:eventsChunkInterval": "7 dayz", "pgstrata:metricsHashPartitions": "0", "pgstrata:chunkIntervall": "1 day" });
   const env = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
   try {
@@ -98,10 +98,10 @@ test("bad stack config fails with one error naming every bad key", () => {
       throw new Error("loadStackConfig accepted bad config");
     })();
     expect(message.split("\n")[0]).toBe("stack dev: invalid config:");
-    expect(message).toContain("pgschema:chunkIntervall: unknown key; known keys are pgschema:databaseUrl, pgschema:eventsChunkInterval,");
-    expect(message).toContain(`pgschema:eventsChunkInterval: "7 dayz" is not an interval (unknown unit 'dayz'): write e.g. '7 days'`);
-    expect(message).toMatch(/pgschema:metricsHashPartitions: .*>=1/);
-    expect(message).toContain("pgschema:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev` or set DATABASE_URL");
+    expect(message).toContain("pgstrata:chunkIntervall: unknown key; known keys are pgstrata:databaseUrl, pgstrata:eventsChunkInterval,");
+    expect(message).toContain(`pgstrata:eventsChunkInterval: "7 dayz" is not an interval (unknown unit 'dayz'): write e.g. '7 days'`);
+    expect(message).toMatch(/pgstrata:metricsHashPartitions: .*>=1/);
+    expect(message).toContain("pgstrata:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev` or set DATABASE_URL");
   } finally {
     if (env !== undefined) process.env.DATABASE_URL = env;
   }
