@@ -7,9 +7,9 @@
  */
 import { Client, Pool, PoolClient } from "pg";
 import { providerFor } from "../resources/core/provider";
-import { hypertableKind } from "../resources/hypertable";
-import { schemaKind } from "../resources/schema";
-import { tableKind } from "../resources/table";
+import { hypertableKind } from "../resources/hypertable/kind";
+import { schemaKind } from "../resources/schema/kind";
+import { tableKind } from "../resources/table/kind";
 import { createScratchDatabase, startTestServer } from "../test/support/database";
 
 async function main(): Promise<void> {

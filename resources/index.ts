@@ -4,3 +4,4 @@ export { Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
+export { interval } from "./core/spec";

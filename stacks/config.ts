@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { interval } from "../resources/core/spec";
+import { interval } from "pgstrata";
 
 /** Config namespace of this project: keys are written `pgstrata:<key>` in `Pulumi.<stack>.yaml`. */
 const NAMESPACE = "pgstrata";

@@ -1,4 +1,4 @@
-import { Hypertable, Schema, Table, TableArgs } from "../resources";
+import { Hypertable, Schema, Table, TableArgs } from "pgstrata";
 import { StackConfig } from "./config";
 
 /**

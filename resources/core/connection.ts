@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { canonicalJson } from "./compare";
+import { once } from "./once";
 import { schemaName } from "./spec";
 import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from "./session";
 
@@ -31,8 +32,8 @@ export interface Connection {
 }
 
 
-/** The zod schema of {@link Connection}; built on call because zod schemas do not serialize into `__provider`. */
-export function connectionSchema() {
+/** The zod schema of {@link Connection}, built once per process. */
+export const connectionSchema = once(() => {
   const timeout = z.string().regex(/^\d+\s*(ms|s|min|h|d)?$/, "write a PostgreSQL duration such as '5s', '500ms' or '15min'");
   return z
     .strictObject({
@@ -50,18 +51,13 @@ export function connectionSchema() {
     .refine((c) => c.url !== undefined || c.host !== undefined, {
       message: "give either url or host (with port, database, user, password)",
     });
-}
+});
 
-type PoolCache = Map<string, Pool>;
+/** Pools by connection (canonical JSON): its timeouts are session settings of the pool. */
+const pools = new Map<string, Pool>();
 
-/**
- * The pool for a connection, created on first use and cached on `globalThis`
- * keyed by the whole connection (its timeouts are session settings of the
- * pool), so every provider call in one provider process reuses it (nothing stateful lives at module scope: it would not serialize).
- */
+/** The pool for a connection, created on first use, so every provider call in one provider process reuses it. */
 function poolFor(connection: Connection): Pool {
-  const g = globalThis as { __pgstrataPools?: PoolCache };
-  const pools = (g.__pgstrataPools ??= new Map());
   const key = canonicalJson(connection);
   let pool = pools.get(key);
   if (!pool) {

@@ -14,7 +14,7 @@ import type { Step } from "./step";
 export interface Kind<S extends object, F = undefined> {
   /** Pulumi type name: `Table` gives the token `pulumi-nodejs:dynamic/pgstrata:Table`. */
   readonly type: string;
-  /** The zod schema of the object's properties (without `connection`/`allowHazards`), built on call. */
+  /** The zod schema of the object's properties (without `connection`/`allowHazards`); the same schema on every call (build it once, see core/once.ts). */
   schema(): z.ZodType<S>;
   /** The object's name as users read it and the resource ID, e.g. `events.event_store`. */
   identity(spec: S): string;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./compare";
 import { Connection, connectionSchema, withClient } from "./connection";
 import { Kind } from "./kind";
+import { once } from "./once";
 import { applySteps, withApplyLock } from "./session";
 import { HAZARD_KINDS, HazardKind, refuseDisallowedHazards } from "./step";
 
@@ -29,6 +30,9 @@ function declaredPart(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k]) => !BOOKKEEPING.includes(k)));
 }
 
+/** The zod schema of {@link CommonInputs}, built once per process. */
+const commonSchema = once(() => z.strictObject({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) }));
+
 /** The value the engine sends for inputs that are not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -36,9 +40,7 @@ type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; f
 
 function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
   const { connection, allowHazards, ...props } = declaredPart(raw);
-  const common = z
-    .strictObject({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) })
-    .safeParse({ connection, allowHazards });
+  const common = commonSchema().safeParse({ connection, allowHazards });
   const schema = kind.schema();
   const spec = schema.safeParse(props);
   if (common.success && spec.success) return { ok: true, spec: spec.data, common: common.data };
@@ -77,7 +79,7 @@ function failuresOf(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType):
  */
 function stored<S extends object>(props: Record<string, unknown>): { spec: S; common: CommonInputs } {
   const { connection, allowHazards, ...spec } = declaredPart(props);
-  const common = z.object({ connection: connectionSchema(), allowHazards: z.array(z.enum(HAZARD_KINDS)).default([]) }).parse({ connection, allowHazards });
+  const common = commonSchema().parse({ connection, allowHazards });
   return { spec: spec as S, common };
 }
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * Building blocks shared by every kind's zod schema. All are functions: zod
- * schemas cannot be captured by a serialized dynamic provider, so schemas are
- * built on each call inside provider methods.
+ * Building blocks shared by every kind's zod schema. Each is a function that
+ * builds a fresh schema (so a caller can refine it); a kind builds its whole
+ * schema once per process (core/once.ts).
  */
 
 /** PostgreSQL's NAMEDATALEN - 1 (docs §4.1.1): longer identifiers are truncated by the server. */

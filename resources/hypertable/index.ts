@@ -1,26 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Kind } from "../core/kind";
-import { providerFor, ResourceArgs } from "../core/provider";
+import type { ResourceArgs } from "../core/provider";
+import { DatabaseResource } from "../core/resource";
 import { Table, TableArgs } from "../table";
 import { tableSpec } from "../table/spec";
-import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
-import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
-import { HypertableInput, HypertableSpec, hypertableSpec } from "./spec";
-
-export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
-  type: "Hypertable",
-  schema: hypertableSpec,
-  identity: (h) => `${h.schema}.${h.table}`,
-  checkChange: hypertableChangeProblems,
-  replaces: hypertableReplaces,
-  observe: observeHypertable,
-  canonicalize: canonicalizeHypertable,
-  facts: hypertableFacts,
-  plan: planHypertable,
-  drop: dropHypertable,
-};
-
-const provider = providerFor(hypertableKind);
+import type { HypertableInput, HypertableSpec } from "./spec";
 
 /**
  * Inputs of {@link Hypertable}. `table` is a {@link Table} of the same program
@@ -36,7 +19,7 @@ export type HypertableArgs = Omit<ResourceArgs<HypertableInput>, "schema" | "tab
  * A TimescaleDB hypertable (works on the Apache and the community license).
  * ID: `schema.table`. Deleting it turns the table back into a plain table.
  */
-export class Hypertable extends pulumi.dynamic.Resource {
+export class Hypertable extends DatabaseResource {
   declare readonly timeColumn: pulumi.Output<string>;
   declare readonly chunkInterval: pulumi.Output<string>;
 
@@ -48,9 +31,8 @@ export class Hypertable extends pulumi.dynamic.Resource {
       schema: declared ? declared.schema : (table as { schema: string }).schema,
       table: declared ? declared.name : (table as { name: string }).name,
       declaredTable: declared && declaredKeys(declared),
-      connection: pulumi.secret(args.connection),
     };
-    super(provider, name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts, "pgstrata", "Hypertable");
+    super("Hypertable", name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts);
   }
 }
 

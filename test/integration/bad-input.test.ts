@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
-import { hypertableKind } from "../../resources/hypertable";
-import { schemaKind } from "../../resources/schema";
-import { tableKind } from "../../resources/table";
+import { hypertableKind } from "../../resources/hypertable/kind";
+import { schemaKind } from "../../resources/schema/kind";
+import { tableKind } from "../../resources/table/kind";
 import { scratchDatabase } from "../support/scratch";
 
 /**

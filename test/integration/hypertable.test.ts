@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
-import { hypertableKind } from "../../resources/hypertable";
-import { tableKind } from "../../resources/table";
+import { hypertableKind } from "../../resources/hypertable/kind";
+import { tableKind } from "../../resources/table/kind";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 

@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
-import { schemaKind } from "../../resources/schema";
+import { schemaKind } from "../../resources/schema/kind";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 

@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
-import { tableKind } from "../../resources/table";
+import { tableKind } from "../../resources/table/kind";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 

@@ -1,5 +1,5 @@
 import { Step } from "../../resources/core/step";
-import { hypertableKind } from "../../resources/hypertable";
+import { hypertableKind } from "../../resources/hypertable/kind";
 import { HypertableFacts } from "../../resources/hypertable/observe";
 import { dropHypertable, hypertableReplaces, planHypertable } from "../../resources/hypertable/plan";
 import { HypertableInput, HypertableSpec, hypertableSpec, keyProblems } from "../../resources/hypertable/spec";

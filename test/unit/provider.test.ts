@@ -3,8 +3,8 @@
  * them during `pulumi preview`: no database is reachable here.
  */
 import { providerFor } from "../../resources/core/provider";
-import { hypertableKind } from "../../resources/hypertable";
-import { tableKind } from "../../resources/table";
+import { hypertableKind } from "../../resources/hypertable/kind";
+import { tableKind } from "../../resources/table/kind";
 
 /** The value the engine sends for an input not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

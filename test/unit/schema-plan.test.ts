@@ -1,5 +1,5 @@
 import { Step } from "../../resources/core/step";
-import { schemaKind } from "../../resources/schema";
+import { schemaKind } from "../../resources/schema/kind";
 import { dropSchema, planSchema } from "../../resources/schema/plan";
 import { SchemaInput, SchemaSpec, schemaSpec } from "../../resources/schema/spec";
 

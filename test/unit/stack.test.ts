@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
-import { Hypertable, Table } from "../../resources";
-import { hypertableKind } from "../../resources/hypertable";
+import { Hypertable, Table } from "pgstrata";
+import { hypertableKind } from "../../resources/hypertable/kind";
 import { loadStackConfig } from "../../stacks/config";
 import { applicationDatabase } from "../../stacks/model";
 

@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Connection } from "./connection";
+import { referencedProvider } from "./reference";
+
+/** One referenced provider per kind: the SDK caches a provider's serialized text per object, so each kind is serialized once per program. */
+const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * Base of every pgstrata resource: a dynamic resource of type
+ * `pulumi-nodejs:dynamic/pgstrata:<type>` whose provider is referenced by
+ * package name (core/reference.ts), whose `connection` input is a Pulumi
+ * secret, and which answers to its pgschema 0.1 type token as an alias, so
+ * stacks created before the rename keep their resources instead of replacing
+ * them.
+ */
+export abstract class DatabaseResource extends pulumi.dynamic.Resource {
+  protected constructor(type: string, name: string, inputs: pulumi.Inputs & { connection: pulumi.Input<Connection> }, opts?: pulumi.CustomResourceOptions) {
+    let provider = providers.get(type);
+    if (!provider) providers.set(type, (provider = referencedProvider(type)));
+    super(
+      provider,
+      name,
+      { ...inputs, connection: pulumi.secret(inputs.connection) },
+      pulumi.mergeOptions(opts, { aliases: [{ type: `pulumi-nodejs:dynamic/pgschema:${type}` }] }),
+      "pgstrata",
+      type,
+    );
+  }
+}

@@ -1,0 +1,19 @@
+import { Kind } from "../core/kind";
+import { once } from "../core/once";
+import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
+import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
+import { HypertableSpec, hypertableSpec } from "./spec";
+
+/** The hypertable kind: what the generic adapter (core/provider.ts) needs to manage a TimescaleDB hypertable. */
+export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
+  type: "Hypertable",
+  schema: once(hypertableSpec),
+  identity: (h) => `${h.schema}.${h.table}`,
+  checkChange: hypertableChangeProblems,
+  replaces: hypertableReplaces,
+  observe: observeHypertable,
+  canonicalize: canonicalizeHypertable,
+  facts: hypertableFacts,
+  plan: planHypertable,
+  drop: dropHypertable,
+};

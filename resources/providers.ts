@@ -1,0 +1,16 @@
+/**
+ * The provider of every kind, keyed by Pulumi type name, built once per
+ * process. Resources reach this module by package name through their
+ * referenced provider (core/reference.ts); nothing here is serialized.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { providerFor } from "./core/provider";
+import { hypertableKind } from "./hypertable/kind";
+import { schemaKind } from "./schema/kind";
+import { tableKind } from "./table/kind";
+
+export const providers: Record<string, pulumi.dynamic.ResourceProvider> = {
+  Schema: providerFor(schemaKind),
+  Table: providerFor(tableKind),
+  Hypertable: providerFor(hypertableKind),
+};
