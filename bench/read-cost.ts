@@ -10,12 +10,12 @@ import { providerFor } from "../resources/core/provider";
 import { hypertableKind } from "../resources/hypertable/kind";
 import { schemaKind } from "../resources/schema/kind";
 import { tableKind } from "../resources/table/kind";
-import { createScratchDatabase, startTestServer } from "../test/support/database";
+import { createScratchDatabase, startTestServers } from "../test/support/database";
 
 async function main(): Promise<void> {
   const iterations = Number(process.argv[2] ?? 200);
-  const server = await startTestServer();
-  const db = await createScratchDatabase(server.adminUrl, "bench_read");
+  const servers = await startTestServers();
+  const db = await createScratchDatabase(servers.timescale.adminUrl, "bench_read");
   try {
     const sql = new Client({ connectionString: db.url });
     await sql.connect();
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.drop();
-    await server.stop();
+    await Promise.all([servers.timescale.stop(), servers.apache.stop()]);
   }
 }
 

@@ -26,12 +26,31 @@ describe("test database", () => {
     expect(Number(rows[0].v)).toBeGreaterThanOrEqual(170000);
   });
 
-  it("reports the TimescaleDB license", async () => {
-    const { rows } = await client.query<{ license: string | null }>(
-      "SELECT current_setting('timescaledb.license', true) AS license",
+  it("runs on the community license by default, with TimescaleDB 2.29.2's TSL module", async () => {
+    const { rows } = await client.query(
+      "SELECT current_setting('timescaledb.license', true) AS license, " +
+        "(SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS version",
     );
-    console.log(`timescaledb.license = ${rows[0].license}`);
-    expect(["apache", "timescale"]).toContain(rows[0].license);
+    expect(rows[0]).toEqual({ license: "timescale", version: "2.29.2" });
+    await client.query("CREATE TABLE lic (time timestamptz NOT NULL); SELECT create_hypertable('lic', by_range('time'))");
+    await client.query("SELECT add_retention_policy('lic', INTERVAL '90 days')");
+  });
+
+  it("has a second server on the Apache license, which refuses the community features", async () => {
+    const apache = await createScratchDatabase(testAdminUrl("apache"), "database apache");
+    const c = new Client({ connectionString: apache.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query("SELECT current_setting('timescaledb.license', true) AS license");
+      expect(rows[0].license).toBe("apache");
+      await c.query("CREATE TABLE lic (time timestamptz NOT NULL); SELECT create_hypertable('lic', by_range('time'))");
+      await expect(c.query("SELECT add_retention_policy('lic', INTERVAL '90 days')")).rejects.toThrow(
+        /not supported under the current "apache" license/,
+      );
+    } finally {
+      await c.end();
+      await apache.drop();
+    }
   });
 
   it("drop() removes a scratch database even while it has a connection", async () => {

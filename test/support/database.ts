@@ -1,17 +1,28 @@
 /**
- * Test database lifecycle: one PostgreSQL 17 server (TimescaleDB, pgvector,
- * pg_partman, pg_cron) per jest run, and one scratch database per test file.
+ * Test database lifecycle: two PostgreSQL 17 servers (TimescaleDB, pgvector,
+ * pg_partman, pg_cron) per jest run, one per TimescaleDB license, and one
+ * scratch database per test file.
  *
- * Sources, tried in order by {@link startTestServer}:
- *  1. `PGSTRATA_TEST_DATABASE_URL` (or `DATABASE_URL`): an existing server.
- *  2. A Docker engine: a `timescale/timescaledb-ha:pg17` container.
+ * TimescaleDB's license (`timescaledb.license`, `timescale` = community/TSL or
+ * `apache`) is a per-server setting: it is read only from postgresql.conf or the
+ * server command line, never per database or session (see
+ * shared/timescaledb/README.md). So the tests that need the community features
+ * (compression, retention and refresh policies, continuous aggregates) run on
+ * the `timescale` server, which is also every test's default, and the tests of
+ * the Apache license's refusals run on the `apache` server.
+ *
+ * Sources, tried in order by {@link startTestServers}:
+ *  1. Environment: `PGSTRATA_TEST_DATABASE_URL` (or `DATABASE_URL`) for the
+ *     `timescale` server, `PGSTRATA_TEST_APACHE_DATABASE_URL` for the `apache` one.
+ *  2. A Docker engine: `timescale/timescaledb-ha:pg17` containers.
  *  3. Root on Debian: a cached Debian trixie root (debootstrap) under
- *     `/var/cache/pgstrata/<key>`, with a fresh data directory per run,
- *     started via `chroot`.
+ *     `/var/cache/pgstrata/<key>` with the community-license TimescaleDB tarball
+ *     (shared/timescaledb/) unpacked over it, a fresh data directory per server
+ *     and run, started via `chroot`.
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, promises as fs } from "node:fs";
+import { existsSync, promises as fs, readdirSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -19,8 +30,14 @@ import { Client } from "pg";
 
 const execFileP = promisify(execFile);
 
+/** TimescaleDB's license, a per-server setting (`timescaledb.license`). */
+export type License = "timescale" | "apache";
+export const LICENSES: readonly License[] = ["timescale", "apache"];
+
 /** A running PostgreSQL server for the test run. */
 export interface TestServer {
+  /** Its `timescaledb.license`. */
+  license: License;
   /** Superuser URL, e.g. `postgresql://postgres@127.0.0.1:54321/postgres`. */
   adminUrl: string;
   /** Which of the sources provided the server. */
@@ -38,30 +55,58 @@ const DEBIAN_PACKAGES = [
   "postgresql-17-partman",
   "postgresql-17-cron",
 ];
+/** The community-license TimescaleDB tarball, as shared/timescaledb/README.md describes it. */
+const TSL_TARBALL = /^timescaledb-tsl-(\d+\.\d+\.\d+)-pg17-trixie-amd64\.tar\.gz$/;
+const TSL_TARBALL_DIR = path.join("shared", "timescaledb");
 const CACHE_DIR = "/var/cache/pgstrata";
 const PG_BIN = "/usr/lib/postgresql/17/bin";
 /** Directory (inside the root) holding one sub-directory per test run. */
 const RUNS_DIR = "/var/lib/pgstrata-test";
 const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** Environment variable holding the URL of an existing server, per license. */
+const ENV_URL: Record<License, string> = {
+  timescale: "PGSTRATA_TEST_DATABASE_URL",
+  apache: "PGSTRATA_TEST_APACHE_DATABASE_URL",
+};
+/** Environment variable through which global setup publishes each server's admin URL. */
+const ADMIN_URL_ENV: Record<License, string> = {
+  timescale: "PGSTRATA_TEST_ADMIN_URL",
+  apache: "PGSTRATA_TEST_APACHE_ADMIN_URL",
+};
+
 /**
- * Starts (or locates) the PostgreSQL server for this test run.
+ * Starts (or locates) one PostgreSQL server per TimescaleDB license for this
+ * test run, from the first source that works.
  *
- * @returns a {@link TestServer}; its `adminUrl` is a superuser URL that can
- *   `CREATE DATABASE`, and the extensions timescaledb, vector and pg_partman
- *   are installable on it.
+ * @returns the two {@link TestServer}s; each `adminUrl` is a superuser URL that
+ *   can `CREATE DATABASE`, with timescaledb, vector, pg_partman and pg_cron
+ *   installable, and each server's `timescaledb.license` is checked.
  * @throws Error listing every source tried and why it failed, and what to
- *   provide instead, when no source works.
+ *   provide instead, when no source works; with an environment URL, when the
+ *   other license's URL is missing or a server reports another license.
  */
-export async function startTestServer(): Promise<TestServer> {
-  const envUrl = process.env.PGSTRATA_TEST_DATABASE_URL || process.env.DATABASE_URL;
-  if (envUrl) {
-    return { adminUrl: envUrl, source: "environment", stop: async () => {} };
+export async function startTestServers(): Promise<Record<License, TestServer>> {
+  const envUrl = process.env[ENV_URL.timescale] || process.env.DATABASE_URL;
+  const apacheUrl = process.env[ENV_URL.apache];
+  if (envUrl || apacheUrl) {
+    if (!envUrl || !apacheUrl) {
+      throw new Error(
+        `Set both ${ENV_URL.timescale} (a server with timescaledb.license = 'timescale') and ` +
+          `${ENV_URL.apache} (one with 'apache'): the license is per server, and the tests need both.`,
+      );
+    }
+    const servers = {
+      timescale: { license: "timescale", adminUrl: envUrl, source: "environment", stop: async () => {} },
+      apache: { license: "apache", adminUrl: apacheUrl, source: "environment", stop: async () => {} },
+    } as const;
+    for (const license of LICENSES) await assertLicense(servers[license].adminUrl, license);
+    return servers;
   }
   const reasons: string[] = [];
   if (await dockerAvailable()) {
     try {
-      return await startDocker();
+      return await startBoth(startDocker);
     } catch (e) {
       reasons.push(`docker: ${message(e)}`);
     }
@@ -70,7 +115,10 @@ export async function startTestServer(): Promise<TestServer> {
   }
   if (process.getuid?.() === 0 && existsSync("/etc/debian_version")) {
     try {
-      return await startDebianRoot();
+      const root = await ensureDebianRoot();
+      const ids = await postgresIds(root);
+      await reapStaleRuns(root, ids);
+      return await startBoth((license) => startDebianRoot(root, ids, license));
     } catch (e) {
       reasons.push(`debian-root: ${message(e)}`);
     }
@@ -78,18 +126,53 @@ export async function startTestServer(): Promise<TestServer> {
     reasons.push("debian-root: needs to run as root on Debian");
   }
   throw new Error(
-    "No PostgreSQL server for the tests. Provide one of:\n" +
-      "  - PGSTRATA_TEST_DATABASE_URL (or DATABASE_URL) = superuser URL of a PostgreSQL 17 server " +
-      "with the timescaledb, vector and pg_partman extensions available;\n" +
+    "No PostgreSQL servers for the tests. Provide one of:\n" +
+      `  - ${ENV_URL.timescale} (or DATABASE_URL) and ${ENV_URL.apache} = superuser URLs of two PostgreSQL 17 ` +
+      "servers with the timescaledb (community build), vector, pg_partman and pg_cron extensions available, " +
+      "started with timescaledb.license = 'timescale' and 'apache';\n" +
       "  - a running Docker engine (image " + DOCKER_IMAGE + ");\n" +
-      "  - run the tests as root on Debian (a Debian trixie root is built with debootstrap).\n" +
+      "  - run the tests as root on Debian (a Debian trixie root is built with debootstrap, and the " +
+      `community-license TimescaleDB tarball of ${TSL_TARBALL_DIR}/ beside the repository is unpacked over it).\n` +
       "Attempts:\n  " + reasons.join("\n  "),
   );
 }
 
+/** Starts a server per license in parallel; if one fails, stops the other. */
+async function startBoth(start: (license: License) => Promise<TestServer>): Promise<Record<License, TestServer>> {
+  const [timescale, apache] = await Promise.allSettled(LICENSES.map(start));
+  if (timescale.status === "fulfilled" && apache.status === "fulfilled") {
+    for (const s of [timescale.value, apache.value]) await assertLicense(s.adminUrl, s.license);
+    return { timescale: timescale.value, apache: apache.value };
+  }
+  for (const r of [timescale, apache]) if (r.status === "fulfilled") await r.value.stop();
+  throw (timescale.status === "rejected" ? timescale.reason : (apache as PromiseRejectedResult).reason);
+}
+
+/** Throws unless the server at `url` runs with `timescaledb.license = license`. */
+async function assertLicense(url: string, license: License): Promise<void> {
+  const actual = await withClient(url, async (c) => {
+    await c.query("LOAD 'timescaledb'");
+    return (await c.query<{ l: string | null }>("SELECT current_setting('timescaledb.license', true) AS l")).rows[0].l;
+  });
+  if (actual !== license) {
+    throw new Error(
+      `The test server at ${redact(url)} runs with timescaledb.license = '${actual}', but it was given as the ` +
+        `'${license}' server. The license is set per server (postgresql.conf or -c timescaledb.license=${license}).`,
+    );
+  }
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
 /**
  * Creates a fresh database on the server at `adminUrl`, with the extensions
- * timescaledb and vector, and pg_partman in schema `partman`.
+ * timescaledb (at the server's default version: 2.29.2 with the community
+ * tarball, whose TSL module the `timescale` license needs) and vector, and
+ * pg_partman in schema `partman`.
  *
  * @param adminUrl superuser URL (see {@link testAdminUrl}).
  * @param name a hint for the database name; it is reduced to `[a-z0-9_]` and
@@ -132,19 +215,27 @@ export async function createScratchDatabase(
 }
 
 /**
- * The admin URL published by the jest global setup.
+ * The admin URL of the server with TimescaleDB license `license` (default
+ * `timescale`, the community license every test runs on unless it tests the
+ * Apache license's refusals), published by the jest global setup.
  *
- * @throws Error if `PGSTRATA_TEST_ADMIN_URL` is not set (global setup did not run).
+ * @throws Error if global setup did not publish it: a test that needs a
+ *   license fails loudly, it is never skipped.
  */
-export function testAdminUrl(): string {
-  const url = process.env.PGSTRATA_TEST_ADMIN_URL;
+export function testAdminUrl(license: License = "timescale"): string {
+  const url = process.env[ADMIN_URL_ENV[license]];
   if (!url) {
     throw new Error(
-      "PGSTRATA_TEST_ADMIN_URL is not set: run the tests through jest with " +
-        "globalSetup test/support/global-setup.ts (see jest.config.js).",
+      `${ADMIN_URL_ENV[license]} is not set, so there is no test server with timescaledb.license = '${license}': ` +
+        "run the tests through jest with globalSetup test/support/global-setup.ts (see jest.config.js).",
     );
   }
   return url;
+}
+
+/** Publishes each server's admin URL for {@link testAdminUrl} (jest copies `process.env` into test environments). */
+export function publishAdminUrls(servers: Record<License, TestServer>): void {
+  for (const license of LICENSES) process.env[ADMIN_URL_ENV[license]] = servers[license].adminUrl;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -220,11 +311,13 @@ async function dockerAvailable(): Promise<boolean> {
   }
 }
 
-async function startDocker(): Promise<TestServer> {
-  const name = `pgstrata-test-${randomBytes(4).toString("hex")}`;
+/** A container of the community image (TSL build), started with `license`. */
+async function startDocker(license: License): Promise<TestServer> {
+  const name = `pgstrata-test-${license}-${randomBytes(4).toString("hex")}`;
   await run(
     "docker",
-    ["run", "-d", "--rm", "--name", name, "-e", "POSTGRES_PASSWORD=postgres", "-p", "127.0.0.1::5432", DOCKER_IMAGE],
+    ["run", "-d", "--rm", "--name", name, "-e", "POSTGRES_PASSWORD=postgres", "-p", "127.0.0.1::5432", DOCKER_IMAGE,
+      "postgres", "-c", `timescaledb.license=${license}`, "-c", "timescaledb.telemetry_level=off"],
     15 * 60_000,
   );
   const stop = async (): Promise<void> => {
@@ -239,7 +332,7 @@ async function startDocker(): Promise<TestServer> {
       const state = (await run("docker", ["inspect", "-f", "{{.State.Running}}", name]).catch(() => "false")).trim();
       if (state !== "true") throw new Error(`container ${name} exited`);
     });
-    return { adminUrl, source: "docker", stop };
+    return { license, adminUrl, source: "docker", stop };
   } catch (e) {
     await stop();
     throw e;
@@ -248,17 +341,67 @@ async function startDocker(): Promise<TestServer> {
 
 // ---------------------------------------------------------------- debian root
 
-/** `/var/cache/pgstrata/trixie-minbase-<hash of package list>` */
-function debianRootPath(): string {
+/**
+ * The community-license TimescaleDB tarball: `PGSTRATA_TIMESCALEDB_TARBALL`, else
+ * the one in `shared/timescaledb/` beside the repository or beside any directory
+ * above it (a worktree under /work/wt/x finds /work/shared; CI clones the
+ * repository with shared/ beside it).
+ *
+ * @throws Error naming every directory searched when there is none.
+ */
+function tslTarball(): { file: string; version: string } {
+  const fromEnv = process.env.PGSTRATA_TIMESCALEDB_TARBALL;
+  if (fromEnv) {
+    const m = TSL_TARBALL.exec(path.basename(fromEnv));
+    if (!m || !existsSync(fromEnv)) {
+      throw new Error(`PGSTRATA_TIMESCALEDB_TARBALL=${fromEnv} is not an existing timescaledb-tsl-X.Y.Z-pg17-trixie-amd64.tar.gz`);
+    }
+    return { file: path.resolve(fromEnv), version: m[1] };
+  }
+  const searched: string[] = [];
+  for (let dir = path.resolve(__dirname, "..", ".."); ; dir = path.dirname(dir)) {
+    const candidate = path.join(path.dirname(dir), TSL_TARBALL_DIR);
+    searched.push(candidate);
+    const found = readdirOrEmpty(candidate).flatMap((f) => {
+      const m = TSL_TARBALL.exec(f);
+      return m ? [{ file: path.join(candidate, f), version: m[1] }] : [];
+    });
+    if (found.length > 0) {
+      return found.sort((a, b) => a.version.localeCompare(b.version, "en", { numeric: true })).pop()!;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new Error(
+    "The community-license TimescaleDB tarball (timescaledb-tsl-X.Y.Z-pg17-trixie-amd64.tar.gz) was not found; " +
+      `searched ${searched.join(", ")}. Put ${TSL_TARBALL_DIR}/ beside the repository or set PGSTRATA_TIMESCALEDB_TARBALL.`,
+  );
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Marker written into the root once the TSL tarball is unpacked over it. */
+const TSL_MARKER = "etc/pgstrata-timescaledb-tsl.sha256";
+
+/**
+ * `/var/cache/pgstrata/trixie-minbase-<hash of package list and tarball sha256>`:
+ * a changed tarball gives a new root.
+ */
+function debianRootPath(tarballSha256: string): string {
   const key = createHash("sha256")
-    .update(JSON.stringify({ suite: DEBIAN_SUITE, variant: "minbase", packages: [...DEBIAN_PACKAGES].sort() }))
+    .update(JSON.stringify({ suite: DEBIAN_SUITE, variant: "minbase", packages: [...DEBIAN_PACKAGES].sort(), tsl: tarballSha256 }))
     .digest("hex")
     .slice(0, 16);
   return path.join(CACHE_DIR, `${DEBIAN_SUITE}-minbase-${key}`);
 }
 
 function rootIsComplete(root: string): boolean {
-  return existsSync(path.join(root, PG_BIN, "postgres")) && existsSync(path.join(root, "usr/share/postgresql/17/extension/timescaledb.control"));
+  return existsSync(path.join(root, PG_BIN, "postgres")) && existsSync(path.join(root, TSL_MARKER));
 }
 
 function pidAlive(pid: number): boolean {
@@ -297,9 +440,14 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Returns the cached Debian root, building it with debootstrap (once, under a lock) if absent. */
+/**
+ * Returns the cached Debian root, building it (once, under a lock) if absent:
+ * debootstrap, then the community-license TimescaleDB tarball unpacked over it.
+ */
 async function ensureDebianRoot(): Promise<string> {
-  const root = debianRootPath();
+  const tarball = tslTarball();
+  const sha256 = createHash("sha256").update(await fs.readFile(tarball.file)).digest("hex");
+  const root = debianRootPath(sha256);
   if (rootIsComplete(root)) return root;
   await fs.mkdir(CACHE_DIR, { recursive: true });
   await withLock(`${root}.lock`, async () => {
@@ -312,14 +460,20 @@ async function ensureDebianRoot(): Promise<string> {
       if (entry.startsWith(`${path.basename(root)}.tmp-`)) await fs.rm(path.join(CACHE_DIR, entry), { recursive: true, force: true });
     }
     const tmp = `${root}.tmp-${process.pid}`;
-    process.stderr.write(`[test database] building Debian ${DEBIAN_SUITE} root in ${root} (one time, about a minute)\n`);
+    process.stderr.write(
+      `[test database] building Debian ${DEBIAN_SUITE} root in ${root} with TimescaleDB ${tarball.version} (community license) (one time, about a minute)\n`,
+    );
     try {
       await run(
         "debootstrap",
         ["--variant=minbase", `--include=${DEBIAN_PACKAGES.join(",")}`, DEBIAN_SUITE, tmp],
         30 * 60_000,
       );
-      if (!rootIsComplete(tmp)) throw new Error(`debootstrap finished but ${tmp} has no PostgreSQL 17`);
+      if (!existsSync(path.join(tmp, PG_BIN, "postgres"))) throw new Error(`debootstrap finished but ${tmp} has no PostgreSQL 17`);
+      await run("tar", ["-xzf", tarball.file, "-C", tmp]);
+      const tsl = path.join(tmp, `usr/lib/postgresql/17/lib/timescaledb-tsl-${tarball.version}.so`);
+      if (!existsSync(tsl)) throw new Error(`${tarball.file} unpacked, but ${tsl} is missing (not a community-license build?)`);
+      await fs.writeFile(path.join(tmp, TSL_MARKER), `${sha256}  ${path.basename(tarball.file)}\n`);
       await fs.rm(root, { recursive: true, force: true }); // an incomplete leftover, if any
       await fs.rename(tmp, root);
     } catch (e) {
@@ -366,12 +520,9 @@ async function reapStaleRuns(root: string, ids: [number, number]): Promise<void>
   }
 }
 
-async function startDebianRoot(): Promise<TestServer> {
-  const root = await ensureDebianRoot();
-  const ids = await postgresIds(root);
-  await reapStaleRuns(root, ids);
-
-  const runId = `run-${process.pid}-${randomBytes(4).toString("hex")}`;
+/** A server on a fresh data directory in `root`, started with `timescaledb.license = license`. */
+async function startDebianRoot(root: string, ids: [number, number], license: License): Promise<TestServer> {
+  const runId = `run-${process.pid}-${license}-${randomBytes(4).toString("hex")}`;
   const runDir = `${RUNS_DIR}/${runId}`; // path inside the root
   const hostRunDir = path.join(root, runDir);
   await fs.mkdir(path.join(root, RUNS_DIR), { recursive: true });
@@ -394,7 +545,10 @@ async function startDebianRoot(): Promise<TestServer> {
       "-c", "listen_addresses=127.0.0.1",
       "-c", `unix_socket_directories=${runDir}`,
       "-c", "shared_preload_libraries=timescaledb,pg_cron",
+      "-c", `timescaledb.license=${license}`,
       "-c", "timescaledb.telemetry_level=off",
+      "-c", "max_worker_processes=32",
+      "-c", "cron.use_background_workers=on",
       "-c", "fsync=off",
       "-c", "synchronous_commit=off",
       "-c", "full_page_writes=off",
@@ -415,7 +569,7 @@ async function startDebianRoot(): Promise<TestServer> {
       }
       const adminUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
       await waitForConnection(adminUrl, 30_000);
-      return { adminUrl, source: "debian-root", stop };
+      return { license, adminUrl, source: "debian-root", stop };
     }
   } catch (e) {
     await stop();

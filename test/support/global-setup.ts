@@ -1,27 +1,31 @@
-import { startTestServer, TestServer } from "./database";
+import { License, LICENSES, publishAdminUrls, startTestServers, TestServer } from "./database";
 
 declare global {
   // eslint-disable-next-line no-var
-  var __PGSTRATA_TEST_SERVER__: TestServer | undefined;
+  var __PGSTRATA_TEST_SERVERS__: Record<License, TestServer> | undefined;
 }
 
 /**
- * jest globalSetup: starts the test PostgreSQL server once per run and
- * publishes its superuser URL as `PGSTRATA_TEST_ADMIN_URL` (test files read
- * it with `testAdminUrl()`; jest copies `process.env` into each test
- * environment, in band and in workers). The handle is kept on `globalThis`
+ * jest globalSetup: starts the two test PostgreSQL servers once per run, one
+ * per TimescaleDB license (`timescale`, every test's default, and `apache`),
+ * and publishes their superuser URLs (test files read them with
+ * `testAdminUrl(license)`; jest copies `process.env` into each test
+ * environment, in band and in workers). The handles are kept on `globalThis`
  * for global-teardown.ts.
  *
- * @throws the error of `startTestServer()` when no server can be provided.
+ * @throws the error of `startTestServers()` when no servers can be provided.
  */
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
-  const server = await startTestServer();
-  globalThis.__PGSTRATA_TEST_SERVER__ = server;
-  process.env.PGSTRATA_TEST_ADMIN_URL = server.adminUrl;
-  const where = new URL(server.adminUrl);
+  const servers = await startTestServers();
+  globalThis.__PGSTRATA_TEST_SERVERS__ = servers;
+  publishAdminUrls(servers);
+  const where = LICENSES.map((l) => {
+    const u = new URL(servers[l].adminUrl);
+    return `${l} at ${u.hostname}:${u.port || 5432}`;
+  });
   process.stderr.write(
-    `\n[test database] source=${server.source} at ${where.hostname}:${where.port || 5432} ` +
+    `\n[test database] source=${servers.timescale.source}: ${where.join(", ")}; ` +
       `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
   );
 }

@@ -1,8 +1,8 @@
 import "./global-setup";
 
-/** jest globalTeardown: stops the server started by global-setup.ts (no-op if none). */
+/** jest globalTeardown: stops the servers started by global-setup.ts (no-op if none). */
 export default async function globalTeardown(): Promise<void> {
-  const server = globalThis.__PGSTRATA_TEST_SERVER__;
-  globalThis.__PGSTRATA_TEST_SERVER__ = undefined;
-  if (server) await server.stop();
+  const servers = globalThis.__PGSTRATA_TEST_SERVERS__;
+  globalThis.__PGSTRATA_TEST_SERVERS__ = undefined;
+  if (servers) await Promise.all(Object.values(servers).map((s) => s.stop()));
 }
