@@ -12,7 +12,9 @@ const NAMESPACE = "pgstrata";
  *
  * | key | meaning | default |
  * |---|---|---|
- * | `databaseUrl` (secret) | `postgres://user:password@host:5432/db` | `$DATABASE_URL` |
+ * | `database` | `url`: the database at `databaseUrl`; `docker`: the stack starts its own TimescaleDB container (stacks/database.ts) | `url` |
+ * | `databaseUrl` (secret) | `postgres://user:password@host:5432/db`, with `database: url` | `$DATABASE_URL` |
+ * | `dockerPort` | the port on 127.0.0.1 the container's PostgreSQL is published on, with `database: docker` (1024–65535) | `55432` |
  * | `eventsChunkInterval` | chunk interval of `events.event_store` | `1 day` |
  * | `metricsChunkInterval` | chunk interval of `analytics.memory_tier_metrics` | `7 days` |
  * | `metricsHashPartitions` | hash partitions of `analytics.memory_tier_metrics` by `host` (1–1024) | `4` |
@@ -22,6 +24,8 @@ const NAMESPACE = "pgstrata";
  */
 function stackConfigSchema() {
   return z.strictObject({
+    database: z.enum(["url", "docker"], { error: "use url (the database at databaseUrl) or docker (a TimescaleDB container this stack starts)" }).default("url"),
+    dockerPort: z.coerce.number().int().min(1024).max(65535).default(55432),
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
     eventsChunkInterval: interval().default("1 day"),
     metricsChunkInterval: interval().default("7 days"),
@@ -33,14 +37,15 @@ function stackConfigSchema() {
 }
 
 export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>> & {
-  /** The connection, as a Pulumi secret. */
-  connection: pulumi.Output<{ url: string; lockTimeout?: string; statementTimeout?: string }>;
+  /** With `database: url`: the database URL, from `databaseUrl` or `$DATABASE_URL`. */
+  url?: string;
 };
 
 /**
  * Reads and validates this stack's `pgstrata:*` config. Throws one error that
  * names every bad key, what is wrong and how to fix it: unknown keys (typos),
- * malformed values, no database at all. The connection is always a secret.
+ * malformed values, no database at all. A `databaseUrl` with `database: docker`
+ * is ignored with a warning.
  */
 export function loadStackConfig(stack = pulumi.getStack()): StackConfig {
   const raw = Object.fromEntries(
@@ -57,11 +62,12 @@ export function loadStackConfig(stack = pulumi.getStack()): StackConfig {
           : `${NAMESPACE}:${i.path.join(".")}: ${i.message}`,
       );
   const key = `${NAMESPACE}:databaseUrl`;
-  const url = raw.databaseUrl ?? process.env.DATABASE_URL;
-  if (url === undefined) problems.push(`${key}: no database: run \`pulumi config set --secret databaseUrl <url> -s ${stack}\` or set DATABASE_URL`);
+  const docker = parsed.success && parsed.data.database === "docker";
+  const url = docker ? undefined : (raw.databaseUrl ?? process.env.DATABASE_URL);
+  if (docker && raw.databaseUrl !== undefined) pulumi.log.warn(`${key} is ignored: ${NAMESPACE}:database is docker, so the stack uses its own container`);
+  if (!docker && url === undefined) problems.push(`${key}: no database: run \`pulumi config set --secret databaseUrl <url> -s ${stack}\`, set DATABASE_URL, or set ${NAMESPACE}:database to docker`);
   if (problems.length > 0 || !parsed.success) {
     throw new Error(`stack ${stack}: invalid config:\n  ${problems.join("\n  ")}`);
   }
-  const { lockTimeout, statementTimeout } = parsed.data;
-  return { ...parsed.data, connection: pulumi.secret({ url: url!, lockTimeout, statementTimeout }) };
+  return { ...parsed.data, url };
 }

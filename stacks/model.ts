@@ -1,4 +1,5 @@
-import { Hypertable, Schema, Table, TableArgs } from "pgstrata";
+import * as pulumi from "@pulumi/pulumi";
+import { Connection, Hypertable, Schema, Table, TableArgs } from "pgstrata";
 import { StackConfig } from "./config";
 
 /**
@@ -6,8 +7,7 @@ import { StackConfig } from "./config";
  * hypertables and a key-mapping table. Shared by every stack; stacks differ
  * only by config (chunk intervals, partitions, the database).
  */
-export function applicationDatabase(cfg: StackConfig) {
-  const connection = cfg.connection;
+export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<Connection>) {
   const schema = (name: string, comment: string) => new Schema(name, { connection, name, comment });
   const schemas = {
     events: schema("events", "Event sourcing: append-only event streams"),

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
 import { Hypertable, Table } from "pgstrata";
 import { hypertableKind } from "../../resources/hypertable/kind";
-import { loadStackConfig } from "../../stacks/config";
+import { loadStackConfig, StackConfig } from "../../stacks/config";
+import { DEV_IMAGE, stackDatabase } from "../../stacks/database";
 import { applicationDatabase } from "../../stacks/model";
 
 /** The engine sends dynamic providers plain values (Configure answers acceptSecrets=false): unwrap the mocks' secret envelopes. */
@@ -23,7 +24,8 @@ beforeAll(() =>
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) });
-        return { id: `${args.name}_id`, state: args.inputs };
+        const generated = args.type === "random:index/randomPassword:RandomPassword" ? { result: "generated-password" } : {};
+        return { id: `${args.name}_id`, state: { ...args.inputs, ...generated } };
       },
       call: () => ({}),
     },
@@ -38,6 +40,11 @@ function withConfig(config: Record<string, string>) {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+/** The program as stacks/index.ts runs it: config → database → model. */
+const program = (stack: string) => {
+  const cfg: StackConfig = loadStackConfig(stack);
+  return applicationDatabase(cfg, stackDatabase(cfg, stack).connection);
+};
 const inputsOf = (type: string, name: string) => registered.find((r) => r.type === `pulumi-nodejs:dynamic/pgstrata:${type}` && r.name === name)!.inputs;
 
 test("dev and prod stacks differ only by config: chunk intervals and partitions come from it", async () => {
@@ -46,7 +53,7 @@ test("dev and prod stacks differ only by config: chunk intervals and partitions 
     ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8" }],
   ] as const) {
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
-    applicationDatabase(loadStackConfig(stack));
+    program(stack);
     await settle();
     expect(registered).toHaveLength(11);
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
@@ -57,7 +64,7 @@ test("dev and prod stacks differ only by config: chunk intervals and partitions 
 
 test("a hypertable over a Table of the program carries the table's declared keys, so check can judge them", async () => {
   withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app" });
-  applicationDatabase(loadStackConfig("dev"));
+  program("dev");
   await settle();
   expect(inputsOf("Hypertable", "biometric.biometric_events").declaredTable).toEqual({
     columns: [
@@ -98,11 +105,47 @@ test("bad stack config fails with one error naming every bad key", () => {
       throw new Error("loadStackConfig accepted bad config");
     })();
     expect(message.split("\n")[0]).toBe("stack dev: invalid config:");
-    expect(message).toContain("pgstrata:chunkIntervall: unknown key; known keys are pgstrata:databaseUrl, pgstrata:eventsChunkInterval,");
+    expect(message).toContain("pgstrata:chunkIntervall: unknown key; known keys are pgstrata:database, pgstrata:dockerPort, pgstrata:databaseUrl, pgstrata:eventsChunkInterval,");
     expect(message).toContain(`pgstrata:eventsChunkInterval: "7 dayz" is not an interval (unknown unit 'dayz'): write e.g. '7 days'`);
     expect(message).toMatch(/pgstrata:metricsHashPartitions: .*>=1/);
-    expect(message).toContain("pgstrata:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev` or set DATABASE_URL");
+    expect(message).toContain("pgstrata:databaseUrl: no database: run `pulumi config set --secret databaseUrl <url> -s dev`, set DATABASE_URL, or set pgstrata:database to docker");
   } finally {
     if (env !== undefined) process.env.DATABASE_URL = env;
   }
+});
+
+test("dev starts its own TimescaleDB container: image, named volume, health check, bound to 127.0.0.1, generated secret password", async () => {
+  withConfig({ "pgstrata:database": "docker", "pgstrata:dockerPort": "55433" });
+  program("dev");
+  await settle();
+  const container = registered.find((r) => r.type === "docker:index/container:Container")!;
+  expect(container.name).toBe("dev-db");
+  expect(container.inputs).toMatchObject({
+    name: "pgstrata-dev-db",
+    envs: ["POSTGRES_PASSWORD=generated-password"],
+    ports: [{ internal: 5432, external: 55433, ip: "127.0.0.1" }],
+    volumes: [{ volumeName: "pgstrata-dev-data", containerPath: "/home/postgres/pgdata" }],
+    healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres"] },
+    wait: true,
+  });
+  expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
+  expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
+  const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
+  expect(dynamic).toHaveLength(11);
+  for (const r of dynamic) {
+    expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
+  }
+});
+
+test("prod has no container: every resource connects to the secret databaseUrl", async () => {
+  withConfig({ "pgstrata:database": "url", "pgstrata:databaseUrl": "postgres://app@prod-db:5432/app", "pgstrata:lockTimeout": "3s" });
+  program("prod");
+  await settle();
+  expect(registered.filter((r) => !r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
+  for (const r of registered) expect(r.inputs.connection).toEqual({ url: "postgres://app@prod-db:5432/app", lockTimeout: "3s" });
+});
+
+test("the database config is validated, naming the key", () => {
+  withConfig({ "pgstrata:database": "podman" });
+  expect(() => loadStackConfig("dev")).toThrow(/pgstrata:database: use url \(the database at databaseUrl\) or docker/);
 });
