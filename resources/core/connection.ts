@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
 import { Pool, PoolClient } from "pg";
 import { z } from "zod";
 import { canonicalJson } from "./compare";
+import { ConnectionSettings, connectionSettings, SSL_MODE_ADVICE, SSL_MODES, SslMode } from "./connection-settings";
 import { once } from "./once";
 import { schemaName } from "./spec";
 import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from "./session";
@@ -10,11 +13,16 @@ import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, sessionOptions } from 
  * object (password included) then stays encrypted in the stack's state.
  *
  * Either `url` (`postgres://user:password@host:5432/db?sslmode=require`) or the
- * discrete fields. `lockTimeout` (default `5s`) bounds how long DDL waits for a
- * lock — a short value makes a busy table fail the step instead of queueing all
- * traffic behind an ACCESS EXCLUSIVE request; `statementTimeout` (default
- * `15min`) bounds each statement. Both are PostgreSQL intervals (docs §20.11.1
- * "Statement Behavior").
+ * discrete fields, or both: every setting has one source of truth, so a
+ * setting given in the URL and in a field with different values is an error
+ * at `check` naming both, as is a URL parameter pgstrata does not use and a
+ * URL `options` that sets a session setting pgstrata owns (search_path,
+ * TimeZone, DateStyle, IntervalStyle, standard_conforming_strings and the two
+ * timeouts; see core/connection-settings.ts). `lockTimeout` (default `5s`)
+ * bounds how long DDL waits for a lock — a short value makes a busy table fail
+ * the step instead of queueing all traffic behind an ACCESS EXCLUSIVE request;
+ * `statementTimeout` (default `15min`) bounds each statement. Both are
+ * PostgreSQL intervals (docs §20.11.1 "Statement Behavior").
  */
 export interface Connection {
   url?: string;
@@ -23,8 +31,20 @@ export interface Connection {
   database?: string;
   user?: string;
   password?: string;
-  /** TLS as libpq's sslmode (`prefer` and `allow` are not supported: choose). Default: as the URL says, else `disable`. */
-  sslmode?: "disable" | "require" | "verify-ca" | "verify-full";
+  /**
+   * TLS, as libpq's sslmode (docs §32.19.1): `disable` (default) plaintext;
+   * `require` encrypts without verifying the certificate; `verify-ca` also
+   * checks that a trusted CA signed it; `verify-full` also checks that it
+   * names the host connected to. `prefer` and `allow`, which fall back to
+   * plaintext silently, are not supported. Also `?sslmode=` in the URL.
+   */
+  sslmode?: SslMode;
+  /**
+   * For verify-ca and verify-full: path of the file (PEM) of the CA
+   * certificate(s) to trust, on the machine running Pulumi (libpq's
+   * sslrootcert). Default: the system's trusted CAs. Also `?sslrootcert=` in the URL.
+   */
+  sslrootcert?: string;
   lockTimeout?: string;
   statementTimeout?: string;
   /** Schemas holding extensions outside `public` (e.g. `["extensions"]` where pgvector lives there), added to every session's search_path. Default none. */
@@ -43,45 +63,63 @@ export const connectionSchema = once(() => {
       database: z.string().min(1).optional(),
       user: z.string().min(1).optional(),
       password: z.string().optional(),
-      sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"], { error: "use disable, require, verify-ca or verify-full (prefer and allow, which fall back silently, are not supported)" }).optional(),
+      sslmode: z.enum(SSL_MODES, { error: SSL_MODE_ADVICE }).optional(),
+      sslrootcert: z.string().min(1).optional(),
       lockTimeout: timeout.default(DEFAULT_LOCK_TIMEOUT),
       statementTimeout: timeout.default(DEFAULT_STATEMENT_TIMEOUT),
       extensionSchemas: z.array(schemaName()).optional(),
     })
     .refine((c) => c.url !== undefined || c.host !== undefined, {
       message: "give either url or host (with port, database, user, password)",
+    })
+    .superRefine((c, ctx) => {
+      for (const p of connectionSettings(c).problems) ctx.addIssue({ code: "custom", path: [p.property], message: p.message });
     });
 });
 
 /** Pools by connection (canonical JSON): its timeouts are session settings of the pool. */
 const pools = new Map<string, Pool>();
 
+/** Node's TLS options for a libpq sslmode (docs §32.19.1). */
+function tlsOptions(settings: ConnectionSettings): ConnectionOptions | false {
+  if (settings.sslmode === "disable") return false;
+  if (settings.sslmode === "require") return { rejectUnauthorized: false };
+  let ca: string | undefined;
+  if (settings.sslrootcert !== undefined) {
+    try {
+      ca = readFileSync(settings.sslrootcert, "utf8");
+    } catch (error) {
+      throw new Error(`connection.sslrootcert ${settings.sslrootcert} cannot be read: ${(error as Error).message}`);
+    }
+  }
+  return { rejectUnauthorized: true, ca, ...(settings.sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}) };
+}
+
+/** The settings of a validated connection. */
+function settingsOf(connection: Connection): ConnectionSettings {
+  const { settings, problems } = connectionSettings(connection);
+  if (!settings) throw new Error(`invalid connection: ${problems.map((p) => `connection.${p.property}: ${p.message}`).join("; ")}`);
+  return settings;
+}
+
 /** The pool for a connection, created on first use, so every provider call in one provider process reuses it. */
-function poolFor(connection: Connection): Pool {
+function poolFor(connection: Connection, settings: ConnectionSettings): Pool {
   const key = canonicalJson(connection);
   let pool = pools.get(key);
   if (!pool) {
-    // libpq's meanings (docs §32.19.1): require encrypts without verifying,
-    // verify-ca checks the chain but not the host name, verify-full both.
-    const ssl = {
-      disable: undefined,
-      require: { rejectUnauthorized: false },
-      "verify-ca": { rejectUnauthorized: true, checkServerIdentity: () => undefined },
-      "verify-full": { rejectUnauthorized: true },
-    }[connection.sslmode ?? "disable"];
+    // No connectionString: `settings` is the one source of every parameter.
     pool = new Pool({
-      connectionString: connection.url,
-      host: connection.host,
-      port: connection.port,
-      database: connection.database,
-      user: connection.user,
-      password: connection.password,
-      ssl,
+      host: settings.host,
+      port: settings.port,
+      database: settings.database,
+      user: settings.user,
+      password: settings.password,
+      ssl: tlsOptions(settings),
       max: 4,
       idleTimeoutMillis: 10_000,
       allowExitOnIdle: true,
       application_name: "pgstrata",
-      options: sessionOptions(connection),
+      options: sessionOptions(connection, settings.options),
     });
     // An idle client whose server went away (restart, terminated backend) is
     // discarded by the pool; the next query reconnects. Nothing to report.
@@ -91,12 +129,36 @@ function poolFor(connection: Connection): Pool {
   return pool;
 }
 
-/** Borrows a client for `fn` and always gives it back. */
-export async function withClient<T>(connection: Connection, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await poolFor(connection).connect();
+/** Node's TLS error codes of a certificate that no trusted CA signed. */
+const UNTRUSTED_CERTIFICATE = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"];
+
+/**
+ * Borrows a client for `fn` and always gives it back (a client whose work
+ * failed is discarded, not reused: its session may be gone or in an unknown
+ * state). A failure to connect names `resource`, where it connected and the
+ * sslmode, and the fix for an untrusted certificate.
+ */
+export async function withClient<T>(resource: string, connection: Connection, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const settings = settingsOf(connection);
+  let client: PoolClient;
   try {
-    return await fn(client);
+    client = await poolFor(connection, settings).connect();
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    const where = `${settings.host ?? "localhost"}:${settings.port ?? 5432} (database ${settings.database ?? "(default)"}, user ${settings.user ?? "(default)"}, sslmode ${settings.sslmode})`;
+    const fix = UNTRUSTED_CERTIFICATE.includes(e.code ?? "")
+      ? ": the server's certificate is not signed by a CA this connection trusts; give connection.sslrootcert (the file of the CA that signed it), or use sslmode require to encrypt without verifying"
+      : e.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+        ? ": the server's certificate does not name this host; connect by a host name it lists, or use sslmode verify-ca to check the CA only"
+        : "";
+    throw new Error(`${resource}: cannot connect to ${where}: ${e.message}${fix}`);
+  }
+  let failed = true;
+  try {
+    const result = await fn(client);
+    failed = false;
+    return result;
   } finally {
-    client.release();
+    client.release(failed);
   }
 }

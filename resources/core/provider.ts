@@ -89,6 +89,11 @@ function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string,
   return v;
 }
 
+/** The resource as errors name it: `Table app.events`. */
+function resourceName<S extends object>(kind: Kind<S, unknown>, spec: S): string {
+  return `${kind.type} ${kind.identity(spec)}`;
+}
+
 /** What a converge leaves: the live state after applying, and the statements it ran. */
 interface Applied<S> {
   observed: S;
@@ -101,7 +106,7 @@ interface Applied<S> {
  * change the object between observing and applying.
  */
 async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
-  const name = `${kind.type} ${kind.identity(spec)}`;
+  const name = resourceName(kind, spec);
   return withApplyLock(client, async () => {
     const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
     const live = await kind.observe(client, desired);
@@ -149,13 +154,13 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
 
     async create(inputs: Record<string, unknown>) {
       const { spec, common } = validated(kind, inputs);
-      const applied = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common));
       return { id: kind.identity(spec), outs: outputs(spec, common, applied) };
     },
 
     async read(id: string, props: Outputs<S>) {
       const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
-      const live = await withClient(common.connection, (client) => kind.observe(client, spec));
+      const live = await withClient(resourceName(kind, spec), common.connection, (client) => kind.observe(client, spec));
       if (!live) return { id: "" };
       const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live);
       return { id, props: outputs(declared, common, { observed: live, appliedSql: props.appliedSql ?? [] }) };
@@ -163,14 +168,14 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynam
 
     async update(_id: string, _olds: Outputs<S>, news: Record<string, unknown>) {
       const { spec, common } = validated(kind, news);
-      const applied = await withClient(common.connection, (client) => converge(kind, client, spec, common));
+      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common));
       return { outs: outputs(spec, common, applied) };
     },
 
     async delete(_id: string, props: Outputs<S>) {
       const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
-      const name = `${kind.type} ${kind.identity(spec)}`;
-      await withClient(common.connection, (client) =>
+      const name = resourceName(kind, spec);
+      await withClient(name, common.connection, (client) =>
         withApplyLock(client, async () => {
           const live = await kind.observe(client, spec);
           if (!live) return;

@@ -1,5 +1,6 @@
 import type { PoolClient, QueryConfig } from "pg";
 import type { Connection } from "./connection";
+import { quoteIdent } from "./quote";
 import { Step } from "./step";
 
 /** Default `lock_timeout`: DDL that cannot get its lock in 5 s fails instead of queueing traffic behind it. */
@@ -8,26 +9,43 @@ export const DEFAULT_LOCK_TIMEOUT = "5s";
 export const DEFAULT_STATEMENT_TIMEOUT = "15min";
 
 /**
+ * The session settings pgstrata owns, by lower-case name, with why (and the
+ * input that controls it, if any): a connection URL's `options` may not set
+ * them (core/connection-settings.ts).
+ */
+export const OWNED_SESSION_SETTINGS: Record<string, string> = {
+  search_path: "pgstrata sets it to pg_catalog, public and the schemas in connection.extensionSchemas; list extra schemas in extensionSchemas",
+  timezone: "pgstrata sets it to UTC so that timestamps print the same in every session",
+  datestyle: "pgstrata sets it to ISO so that dates print the same in every session",
+  intervalstyle: "pgstrata sets it to postgres so that intervals print the same in every session",
+  standard_conforming_strings: "pgstrata sets it to on, which its quoting relies on",
+  lock_timeout: "set it with connection.lockTimeout",
+  statement_timeout: "set it with connection.statementTimeout",
+};
+
+/**
  * Settings of every pgstrata session, sent as startup options so they cost no
  * round trip. `search_path` is `pg_catalog, public` plus the connection's
  * `extensionSchemas`, so extension types print unqualified wherever installed. They make the catalogs print the same text every time:
  * `pg_get_expr` omits schemas visible on `search_path`, `timestamptz` prints in
  * the session TimeZone, intervals print per IntervalStyle
- * (shared notes: postgres-semantics §0).
+ * (shared notes: postgres-semantics §0). `extra` are further `[name, value]`
+ * settings from the connection URL's `options`, never one of
+ * {@link OWNED_SESSION_SETTINGS}.
  */
-export function sessionOptions(connection: Connection): string {
-  const settings: Record<string, string> = {
-    search_path: ["pg_catalog", "public", ...(connection.extensionSchemas ?? [])].join(","),
-    TimeZone: "UTC",
-    DateStyle: "ISO",
-    IntervalStyle: "postgres",
-    standard_conforming_strings: "on",
-    lock_timeout: connection.lockTimeout ?? DEFAULT_LOCK_TIMEOUT,
-    statement_timeout: connection.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT,
-  };
-  return Object.entries(settings)
-    .map(([k, v]) => `-c ${k}=${v.replace(/\s+/g, "")}`)
-    .join(" ");
+export function sessionOptions(connection: Connection, extra: readonly [string, string][] = []): string {
+  const owned: [string, string][] = [
+    ["search_path", ["pg_catalog", "public", ...(connection.extensionSchemas ?? []).map(quoteIdent)].join(",")],
+    ["TimeZone", "UTC"],
+    ["DateStyle", "ISO"],
+    ["IntervalStyle", "postgres"],
+    ["standard_conforming_strings", "on"],
+    ["lock_timeout", (connection.lockTimeout ?? DEFAULT_LOCK_TIMEOUT).replace(/\s+/g, "")],
+    ["statement_timeout", (connection.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT).replace(/\s+/g, "")],
+  ];
+  // libpq's options: words split at spaces; a backslash escapes the next character (docs §32.1.2 "options").
+  const escaped = (text: string) => text.replace(/[\\\s]/g, "\\$&");
+  return [...owned, ...extra].map(([k, v]) => `-c ${escaped(`${k}=${v}`)}`).join(" ");
 }
 
 /** Key of the advisory lock that serializes pgstrata applies within one database ('pgsc'). */
