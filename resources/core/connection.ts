@@ -135,8 +135,9 @@ const UNTRUSTED_CERTIFICATE = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_
 /**
  * Borrows a client for `fn` and always gives it back (a client whose work
  * failed is discarded, not reused: its session may be gone or in an unknown
- * state). A failure to connect names `resource`, where it connected and the
- * sslmode, and the fix for an untrusted certificate.
+ * state). Every error names `resource`; a failure to connect also says
+ * where it connected, with which sslmode, and the fix for an untrusted
+ * certificate.
  */
 export async function withClient<T>(resource: string, connection: Connection, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const settings = settingsOf(connection);
@@ -153,12 +154,22 @@ export async function withClient<T>(resource: string, connection: Connection, fn
         : "";
     throw new Error(`${resource}: cannot connect to ${where}: ${e.message}${fix}`);
   }
+  // A checked-out client whose session ends (terminated backend, failover)
+  // emits 'error'; the failed query reports it, so the event needs no handling.
+  const ignore = () => undefined;
+  client.on("error", ignore);
   let failed = true;
   try {
     const result = await fn(client);
     failed = false;
     return result;
+  } catch (error) {
+    // Every error a user sees names the resource (planners and steps already do).
+    const e = error as Error;
+    if (!e.message.startsWith(`${resource}:`)) e.message = `${resource}: ${e.message}`;
+    throw e;
   } finally {
+    client.off("error", ignore);
     client.release(failed);
   }
 }

@@ -67,11 +67,16 @@ export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>)
       `another pgstrata apply held this database's apply lock (advisory lock ${APPLY_LOCK_KEY}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
     );
   }
+  let result: T;
   try {
-    return await fn();
-  } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]);
+    result = await fn();
+  } catch (error) {
+    // A lost session released the lock with it; only the first error matters.
+    await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]).catch(() => undefined);
+    throw error;
   }
+  await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]);
+  return result;
 }
 
 /**
@@ -84,10 +89,25 @@ export async function runStatement(client: PoolClient, sql: string): Promise<voi
   await client.query({ text: sql, queryMode: "extended" } as QueryConfig);
 }
 
+/** A server error as `pg` reports it; `severity` is absent when the connection itself failed. */
+type ServerError = Error & { severity?: string; detail?: string; hint?: string };
+
+/** True when `error` ended the session: FATAL/PANIC from the server (pg_terminate_backend, shutdown) or a broken connection. */
+function sessionLost(error: ServerError): boolean {
+  return error.severity === undefined || error.severity === "FATAL" || error.severity === "PANIC";
+}
+
+/** `step 3`, `steps 3–5`. */
+const stepRange = (from: number, to: number) => (from === to ? `step ${from}` : `steps ${from}–${to}`);
+
 /**
  * Runs the steps in order: in one transaction when every step allows it,
- * otherwise each on its own. A failure names the resource, the step and the
- * server's message (with DETAIL and HINT), and says what was rolled back.
+ * otherwise each on its own. A failure names the resource, the step (n of m)
+ * and its SQL, the server's message (with DETAIL and HINT), and what stayed
+ * applied: in a transaction, nothing (rolled back, by the server when the
+ * session was lost); outside one, the steps before the failed one, by their
+ * SQL. Losing the session during COMMIT leaves the outcome unknown, and the
+ * error says so.
  */
 export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[]): Promise<void> {
   if (steps.length === 0) return;
@@ -97,18 +117,45 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
     try {
       await runStatement(client, s.sql);
     } catch (error) {
-      if (atomic) await client.query("ROLLBACK");
-      const e = error as { message: string; detail?: string; hint?: string };
-      const done = atomic ? "the transaction was rolled back; nothing was changed" : `steps 1–${i} were applied and stay applied`;
+      const e = error as ServerError;
+      const lost = sessionLost(e);
+      if (atomic && !lost) await client.query("ROLLBACK");
       throw new Error(
         `${resource}: step ${i + 1} of ${steps.length} failed: ${e.message}` +
           (e.detail ? `\n  DETAIL: ${e.detail}` : "") +
           (e.hint ? `\n  HINT: ${e.hint}` : "") +
-          `\n  SQL: ${s.sql}\n  (${done})`,
+          `\n  SQL: ${s.sql}\n  (${atomic ? rolledBack(lost) : partlyApplied(steps, i, lost)})`,
       );
     }
   }
-  if (atomic) await client.query("COMMIT");
+  if (atomic) {
+    try {
+      await client.query("COMMIT");
+    } catch (error) {
+      const e = error as ServerError;
+      if (!sessionLost(e)) throw new Error(`${resource}: COMMIT failed: ${e.message} (the transaction was rolled back; nothing was changed)`);
+      throw new Error(
+        `${resource}: the session was lost during COMMIT of ${steps.length} step(s): ${e.message}\n` +
+          `  (whether the transaction committed is unknown: run \`pulumi refresh\` to read the live state, then \`pulumi up\` again)`,
+      );
+    }
+  }
+}
+
+function rolledBack(lost: boolean): string {
+  return lost
+    ? "the session was lost before the transaction committed: the server rolled it back; nothing was changed"
+    : "the transaction was rolled back; nothing was changed";
+}
+
+/** What stayed applied when step `failed` (0-based) of steps run one by one failed. */
+function partlyApplied(steps: readonly Step[], failed: number, lost: boolean): string {
+  const applied = steps.slice(0, failed).map((s) => s.sql);
+  return [
+    applied.length === 0 ? "no step was applied" : `${stepRange(1, failed)} ${applied.length === 1 ? "was applied and stays applied" : "were applied and stay applied"}: ${applied.join("; ")}`,
+    lost ? `step ${failed + 1} did not complete, the session was lost while it ran` : `step ${failed + 1} was not applied`,
+    ...(failed + 1 < steps.length ? [`${stepRange(failed + 2, steps.length)} did not run`] : []),
+  ].join("; ");
 }
 
 /**
