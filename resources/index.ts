@@ -2,6 +2,7 @@
 export { Schema, SchemaArgs } from "./schema";
 export { Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";
+export { Policy, PolicyArgs } from "./policy";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "./core/provider";
 import { hypertableKind } from "./hypertable/kind";
+import { policyKind } from "./policy/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
 
@@ -13,4 +14,5 @@ export const providers: Record<string, pulumi.dynamic.ResourceProvider> = {
   Schema: providerFor(schemaKind),
   Table: providerFor(tableKind),
   Hypertable: providerFor(hypertableKind),
+  Policy: providerFor(policyKind),
 };

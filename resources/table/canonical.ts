@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { sameValue } from "../core/compare";
+import { canonicalFixedPoint } from "../core/canonical";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { observeRelation } from "./observe";
 import { createTableSql } from "./plan";
@@ -9,27 +9,14 @@ import { TableSpec } from "./spec";
  * `desired` with its column defaults and CHECK expressions in the server's
  * canonical text: the table is built as a temporary table inside a
  * transaction that is rolled back, and read back with the same catalog query
- * as the live table (shared notes: postgres-semantics §10). Costs one
+ * as the live table, until a fixed point (core/canonical.ts). Costs one
  * transaction per round, usually one or two. Throws, naming the
  * table, when an expression is not valid SQL or references what does not exist.
  */
 export async function canonicalizeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
   if (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0) return desired;
-  // The server's text of an expression can print differently once re-parsed
-  // (an IN list over varchar gains casts), so build from the previous round's
-  // output until it is a fixed point: the text applied is then exactly the
-  // text the catalogs print back.
-  let current = desired;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const next = await buildAndReadBack(client, current);
-    if (sameValue(next, current)) return current;
-    current = next;
-  }
-  return current;
+  return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current));
 }
-
-/** Rounds of canonicalization; PostgreSQL's deparsed text is stable after the second. */
-const MAX_ROUNDS = 3;
 
 async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
   const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };

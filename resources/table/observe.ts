@@ -1,13 +1,15 @@
 import type { PoolClient } from "pg";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-security";
 import { readDimensions } from "../hypertable/dimensions";
+import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
 import { ColumnSpec, TableSpec } from "./spec";
 
 /** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
 const TABLE_RELKINDS = ["r", "p"];
 
-interface CatalogRow {
+interface CatalogRow extends RowSecurityRow {
   relkind: string;
   comment: string | null;
   columns: { name: string; type: string; nullable: boolean; default: string | null; identity: "a" | "d" | null }[];
@@ -16,7 +18,8 @@ interface CatalogRow {
 
 /**
  * Columns (format_type spelling, pg_get_expr defaults), PRIMARY KEY / UNIQUE /
- * CHECK constraints and comment of one relation, by oid, in one statement.
+ * CHECK constraints, comment and row security (with the partitions and
+ * chunks that escape it) of one relation, by oid, in one statement.
  * Run in a pgstrata session (search_path = pg_catalog, public).
  */
 const TABLE_QUERY = `
@@ -32,7 +35,7 @@ SELECT c.relkind,
                    'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i),
                    'expression', CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END) ORDER BY k.conname)
-                   FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c')), '[]') AS constraints
+                   FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c')), '[]') AS constraints,${ROW_SECURITY_COLUMNS}
   FROM pg_class c
  WHERE c.oid = to_regclass($1)`;
 
@@ -42,7 +45,7 @@ SELECT c.relkind,
  * schema and name to report. Undefined when no such relation exists; throws
  * when it exists but is not a table.
  */
-export async function observeRelation(client: PoolClient, relation: string, as: { schema: string; name: string }): Promise<TableSpec | undefined> {
+export async function observeRelation(client: PoolClient, relation: string, as: Pick<TableSpec, "schema" | "name" | "rowLevelSecurity">): Promise<TableSpec | undefined> {
   const { rows } = await client.query<CatalogRow>(TABLE_QUERY, [relation]);
   if (rows.length === 0) return undefined;
   const r = rows[0];
@@ -66,6 +69,7 @@ export async function observeRelation(client: PoolClient, relation: string, as: 
     uniqueConstraints: r.constraints.filter((k) => k.type === "u").map((k) => ({ name: k.name, columns: k.columns })),
     checkConstraints: r.constraints.filter((k) => k.type === "c").map((k) => ({ name: k.name, expression: k.expression ?? "" })),
     comment: r.comment ?? undefined,
+    rowLevelSecurity: observedRowSecurity(r, as.rowLevelSecurity),
   };
 }
 
@@ -86,6 +90,8 @@ export interface TableFacts {
   nullsIn: string[];
   /** When the table is a TimescaleDB hypertable: its partitioning (time and hash) columns. */
   partitioning: string[];
+  /** What TimescaleDB builds on the table that refuses row security (compression, continuous aggregates); read only when row security is to be enabled. */
+  rowSecurityBlockers: string[];
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
@@ -123,7 +129,7 @@ async function columnsWithNulls(client: PoolClient, relation: string, columns: s
 
 /** Rows, volatile defaults of added columns, NULLs in columns becoming NOT NULL, and hypertable partitioning; read only when the table exists. */
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
-  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [] };
+  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [] };
   const relation = qualifiedName(desired.schema, desired.name);
   const rows = await countRows(client, relation);
   const liveColumn = (name: string) => live.columns.find((l) => l.name === name);
@@ -134,5 +140,9 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
     volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [],
     nullsIn: rows > 0 ? await columnsWithNulls(client, relation, tightened) : [],
     partitioning: ((await readDimensions(client, desired.schema, desired.name)) ?? []).map((d) => d.column_name),
+    rowSecurityBlockers:
+      desired.rowLevelSecurity?.enabled && !live.rowLevelSecurity?.enabled
+        ? describeTimescaleFeatures(`${desired.schema}.${desired.name}`, await readTimescaleFeatures(client, desired.schema, desired.name))
+        : [],
   };
 }

@@ -4,6 +4,7 @@ import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
 import { partitioningKeyProblems } from "../hypertable/spec";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
+import { rowSecuritySteps } from "./row-security";
 import { ColumnSpec, TableSpec } from "./spec";
 
 type Constraint = { name: string; sql: string };
@@ -97,7 +98,7 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
 /**
  * Steps from `live` to `desired`, in an order PostgreSQL accepts: drop changed
  * or removed constraints, drop columns, add columns, alter columns, add
- * constraints, comment. Dropping a column of a non-empty table is a
+ * constraints, comment, row security. Dropping a column of a non-empty table is a
  * `data-loss` hazard; a rewriting type change, or adding an identity column or
  * one with a volatile default, to one is `table-rewrite`.
  * Throws (before any SQL) when a step cannot work: a NOT NULL column without
@@ -108,9 +109,15 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
 export function planTable(live: TableSpec | undefined, desired: TableSpec, facts: TableFacts | undefined): Step[] {
   const relation = qualifiedName(desired.schema, desired.name);
   const table = `${desired.schema}.${desired.name}`;
-  if (!live) return [step(createTableSql(relation, desired)), ...(desired.comment === undefined ? [] : [commentStep(relation, desired)])];
+  if (!live) {
+    return [
+      step(createTableSql(relation, desired)),
+      ...(desired.comment === undefined ? [] : [commentStep(relation, desired)]),
+      ...rowSecuritySteps(relation, table, undefined, desired.rowLevelSecurity, []),
+    ];
+  }
 
-  const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [] };
+  const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [] };
   const rows = f.rows;
   const liveColumns = new Map(live.columns.map((c) => [c.name, c]));
   const wanted = new Set(desired.columns.map((c) => c.name));
@@ -146,6 +153,7 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
   if (keyProblems.length > 0) throw new Error(`Table ${table}: ${keyProblems.join("\n")}`);
   steps.push(...desiredConstraints.filter((k) => !liveNames.has(k.name)).map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)));
   if (live.comment !== desired.comment) steps.push(commentStep(relation, desired));
+  steps.push(...rowSecuritySteps(relation, table, live.rowLevelSecurity, desired.rowLevelSecurity, f.rowSecurityBlockers));
   return steps;
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
 import { columnType } from "./column-type";
+import { rowLevelSecuritySpec } from "./row-security";
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -51,6 +52,8 @@ export function tableSpec() {
       checkConstraints: z.array(z.strictObject({ name: identifier(), expression: sqlExpression() })).default([]),
       /** `COMMENT ON TABLE`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
       comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
+      /** Row-level security `{ enabled, forced }`; unset: not managed. See {@link rowLevelSecuritySpec} for what users get wrong. */
+      rowLevelSecurity: rowLevelSecuritySpec(),
     })
     .superRefine((t, ctx) => {
       const names = t.columns.map((c) => c.name);

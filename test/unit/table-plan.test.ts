@@ -13,7 +13,7 @@ import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
 const spec = (input: Partial<TableInput> & Pick<TableInput, "columns">): TableSpec => tableSpec().parse({ schema: "app", name: "t", ...input });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
-const rows = (n: number, volatileDefaults: string[] = [], more: Partial<TableFacts> = {}) => ({ rows: n, volatileDefaults, nullsIn: [], partitioning: [], ...more });
+const rows = (n: number, volatileDefaults: string[] = [], more: Partial<TableFacts> = {}) => ({ rows: n, volatileDefaults, nullsIn: [], partitioning: [], rowSecurityBlockers: [], ...more });
 
 describe("create", () => {
   test("one CREATE TABLE with every column and named constraint, then the comment", () => {

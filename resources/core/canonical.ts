@@ -1,0 +1,22 @@
+import { sameValue } from "./compare";
+
+/** Rounds of canonicalization; PostgreSQL's deparsed text is stable after the second. */
+const MAX_ROUNDS = 3;
+
+/**
+ * Applies `round` (build on the server, read back) from `desired` until its
+ * output is what went in. The server's text of an expression can print
+ * differently once re-parsed (an IN list over varchar gains casts), so the
+ * text applied is then exactly the text the catalogs print back, and live
+ * and desired compare without a perpetual diff (shared notes:
+ * postgres-semantics §10). Usually one or two rounds.
+ */
+export async function canonicalFixedPoint<T>(desired: T, round: (current: T) => Promise<T>): Promise<T> {
+  let current = desired;
+  for (let i = 0; i < MAX_ROUNDS; i++) {
+    const next = await round(current);
+    if (sameValue(next, current)) return current;
+    current = next;
+  }
+  return current;
+}

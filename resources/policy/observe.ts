@@ -1,0 +1,96 @@
+import type { PoolClient } from "pg";
+import { canonicalFixedPoint } from "../core/canonical";
+import { qualifiedName } from "../core/quote";
+import { inRolledBackTransaction, runStatement } from "../core/session";
+import { PolicySpec } from "./spec";
+
+/** `pg_policy.polcmd` → command. */
+const COMMANDS: Record<string, PolicySpec["command"]> = { "*": "all", r: "select", a: "insert", w: "update", d: "delete" };
+
+/**
+ * The live policy named by `desired`, from `pg_policy` in one round trip
+ * (expressions by `pg_get_expr` in a pgstrata session, roles sorted, `public`
+ * for PUBLIC); undefined when the table has no such policy.
+ */
+export async function observePolicy(client: PoolClient, desired: PolicySpec): Promise<PolicySpec | undefined> {
+  const { rows } = await client.query<{ cmd: string; permissive: boolean; roles: string[]; using: string | null; with_check: string | null }>(
+    `SELECT p.polcmd AS cmd, p.polpermissive AS permissive,
+            ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r) AS roles,
+            pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+       FROM pg_policy p WHERE p.polrelid = to_regclass($1) AND p.polname = $2`,
+    [qualifiedName(desired.schema, desired.table), desired.name],
+  );
+  if (rows.length === 0) return undefined;
+  const r = rows[0];
+  return {
+    schema: desired.schema,
+    table: desired.table,
+    name: desired.name,
+    command: COMMANDS[r.cmd],
+    mode: r.permissive ? "permissive" : "restrictive",
+    roles: [...r.roles].sort(),
+    using: r.using ?? undefined,
+    withCheck: r.with_check ?? undefined,
+  };
+}
+
+/**
+ * `desired` with `using` and `withCheck` in the server's canonical text: each
+ * is built as a policy on a temporary copy of the table (`LIKE` it) inside a
+ * transaction that is rolled back, and read back with `pg_get_expr`, until a
+ * fixed point (core/canonical.ts). Planning never evaluates them. Throws,
+ * naming the policy and the property, when an expression does not build
+ * (syntax error, unknown column or function) or the table does not exist.
+ */
+export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec): Promise<PolicySpec> {
+  return canonicalFixedPoint(desired, (current) =>
+    inRolledBackTransaction(client, async () => {
+      const table = qualifiedName(desired.schema, desired.table);
+      try {
+        await runStatement(client, `CREATE TEMP TABLE pgstrata_canonical (LIKE ${table})`);
+      } catch (error) {
+        throw new Error(`Policy ${desired.name} on ${desired.schema}.${desired.table}: table: ${(error as Error).message}: declare the table with a Table resource and pass that resource as \`table\`.`);
+      }
+      return { ...current, using: await canonicalExpression(client, desired, "using", current.using), withCheck: await canonicalExpression(client, desired, "withCheck", current.withCheck) };
+    }),
+  );
+}
+
+async function canonicalExpression(client: PoolClient, policy: PolicySpec, property: "using" | "withCheck", expression: string | undefined): Promise<string | undefined> {
+  if (expression === undefined) return undefined;
+  const scratch = `pgstrata_${property.toLowerCase()}`;
+  try {
+    await runStatement(client, `CREATE POLICY ${scratch} ON pg_temp.pgstrata_canonical USING (${expression})`);
+  } catch (error) {
+    throw new Error(
+      `Policy ${policy.name} on ${policy.schema}.${policy.table}: ${property}: ${(error as Error).message}. ` +
+        `Write one boolean SQL expression over the table's columns (objects outside pg_catalog and public must be schema-qualified).`,
+    );
+  }
+  const { rows } = await client.query<{ expr: string }>(
+    "SELECT pg_get_expr(polqual, polrelid) AS expr FROM pg_policy WHERE polrelid = 'pg_temp.pgstrata_canonical'::regclass AND polname = $1",
+    [scratch],
+  );
+  return rows[0].expr;
+}
+
+/** What planning a policy needs to know besides the policy itself. */
+export interface PolicyFacts {
+  /** Declared roles that do not exist. */
+  missingRoles: string[];
+  /** The table has row security enabled. */
+  rowSecurity: boolean;
+  /** Other policies on the table. */
+  otherPolicies: number;
+}
+
+/** Missing roles, the table's row security and its other policies, in one round trip. */
+export async function policyFacts(client: PoolClient, desired: PolicySpec): Promise<PolicyFacts> {
+  const { rows } = await client.query<{ missing: string[]; rls: boolean | null; others: number | null }>(
+    `SELECT ARRAY(SELECT r FROM unnest($3::text[]) r WHERE r <> 'public' AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) ORDER BY 1) AS missing,
+            c.relrowsecurity AS rls, (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname <> $2) AS others
+       FROM (SELECT) AS one LEFT JOIN pg_class c ON c.oid = to_regclass($1)`,
+    [qualifiedName(desired.schema, desired.table), desired.name, desired.roles],
+  );
+  return { missingRoles: rows[0].missing, rowSecurity: rows[0].rls ?? false, otherPolicies: rows[0].others ?? 0 };
+}
