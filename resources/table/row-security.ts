@@ -86,10 +86,14 @@ export const ROW_SECURITY_COLUMNS = `
                     AND CASE WHEN k.relispartition THEN NOT k.relrowsecurity
                              ELSE EXISTS (SELECT FROM aclexplode(k.relacl) a WHERE a.grantee <> k.relowner) END), '[]') AS exposed`;
 
-/** The observed `rowLevelSecurity` (undefined when `declared` is: not managed). */
+/**
+ * The observed `rowLevelSecurity`: undefined when `declared` is (not
+ * managed); exposed children only while row security is declared enabled
+ * (otherwise nothing is there to escape).
+ */
 export function observedRowSecurity(row: RowSecurityRow, declared: RowLevelSecurity | undefined): RowLevelSecurity | undefined {
   if (!declared) return undefined;
-  return { enabled: row.rls, forced: row.rls_forced, exposedChildren: row.rls && row.exposed.length > 0 ? row.exposed : undefined };
+  return { enabled: row.rls, forced: row.rls_forced, exposedChildren: declared.enabled && row.exposed.length > 0 ? row.exposed : undefined };
 }
 
 /**
