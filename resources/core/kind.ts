@@ -18,6 +18,13 @@ export interface Kind<S extends object, F = undefined> {
   schema(): z.ZodType<S>;
   /** The object's name as users read it and the resource ID, e.g. `events.event_store`. */
   identity(spec: S): string;
+  /**
+   * Properties that only feed `check` (e.g. a hypertable's view of its
+   * table's declaration): validated there, then dropped from the checked
+   * inputs and never compared by `diff`, so a change of them alone is no change
+   * of this object.
+   */
+  readonly checkOnly?: readonly (keyof S & string)[];
   /** Pure, at `check`: problems of changing `old` into `next` that no single spec shows (e.g. a replace that needs an option). */
   checkChange?(old: S, next: S): { property: keyof S & string; reason: string }[];
   /** Pure: the changed properties that PostgreSQL cannot change in place, so that the object must be replaced. */

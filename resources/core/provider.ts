@@ -131,21 +131,23 @@ async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClien
 export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynamic.ResourceProvider {
   const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
     plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql });
+  const checkOnly: readonly string[] = kind.checkOnly ?? [];
+  const withoutCheckOnly = (props: object): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([k]) => !checkOnly.includes(k)));
   return {
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
       const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
       const changeFailures = v.ok && old?.ok && kind.checkChange ? kind.checkChange(old.spec, v.spec) : [];
       if (changeFailures.length > 0) return { inputs: news, failures: changeFailures };
-      if (v.ok) return { inputs: plainJson({ ...v.spec, ...v.common }) };
+      if (v.ok) return { inputs: plainJson(withoutCheckOnly({ ...v.spec, ...v.common })) };
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },
 
     async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
       if (!v.ok) return { changes: true };
-      const next = { ...v.spec, ...v.common } as Record<string, unknown>;
-      const previous = declaredPart(olds);
+      const next = withoutCheckOnly({ ...v.spec, ...v.common });
+      const previous = withoutCheckOnly(declaredPart(olds));
       const changed = changedProperties<Record<string, unknown>, string>(previous, next, [...Object.keys(previous), ...Object.keys(next)]);
       const replaces = kind.replaces(previous as S, v.spec);
       const sameIdentity = kind.identity(v.spec) === kind.identity(previous as S);

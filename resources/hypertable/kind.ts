@@ -9,6 +9,7 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   type: "Hypertable",
   schema: once(hypertableSpec),
   identity: (h) => `${h.schema}.${h.table}`,
+  checkOnly: ["declaredTable"],
   checkChange: hypertableChangeProblems,
   replaces: hypertableReplaces,
   observe: observeHypertable,

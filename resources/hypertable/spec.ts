@@ -28,7 +28,7 @@ export function hypertableSpec() {
       hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
       migrateData: z.boolean().default(false),
-      /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. */
+      /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. Read by `check` only: dropped from the checked inputs, so a change of the table alone is no change of the hypertable. */
       declaredTable: z
         .strictObject({
           columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),

@@ -178,3 +178,15 @@ test("the Table of a hypertable refuses, before any SQL, a key without the time 
   await expect(update({ columns: [...base.columns.slice(0, 2), { name: "v", type: "int", nullable: false }] })).rejects.toThrow(/some rows hold NULL in "v"/);
   expect((await db.sql.query("SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'metrics.guarded'::regclass")).rows[0].n).toBe(0);
 });
+
+test("a change of the hypertable's Table (a column added) is no change of the hypertable: check → diff reports none", async () => {
+  await db.sql.query("CREATE TABLE metrics.grows (at timestamptz NOT NULL, v int)");
+  const declaredTable = (columns: string[]) => ({ columns: columns.map((name) => ({ name, nullable: name !== "v" && name !== "w" ? false : true })), keys: [] });
+  const base = { table: "grows", timeColumn: "at", declaredTable: declaredTable(["at", "v"]) };
+  const { id, outs } = await create(base);
+  const news = (await provider.check!(outs, { connection: connection(), schema: "metrics", ...base, declaredTable: declaredTable(["at", "v", "w"]) })).inputs;
+  expect(await provider.diff!(id, outs, news)).toMatchObject({ changes: false, replaces: [] });
+  // The declared table is still checked: a time column it does not declare fails at check.
+  const bad = await provider.check!(outs, { connection: connection(), schema: "metrics", ...base, declaredTable: declaredTable(["v"]) });
+  expect(bad.failures).toEqual([{ property: "timeColumn", reason: expect.stringMatching(/declares no column "at"/) }]);
+});
