@@ -50,35 +50,63 @@ const INTERVAL_UNITS: Record<string, string> = {
   year: "y", years: "y", yr: "y", yrs: "y", y: "y",
 };
 
-/** Why `text` is not a positive interval, or undefined when it is one. */
-function intervalProblem(text: string): string | undefined {
-  const clock = /^\s*(?:(\d+)\s+)?(\d{1,3}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*$/.exec(text);
-  if (clock) {
-    const [, days, hours, minutes, seconds] = clock;
-    if (Number(minutes) > 59 || Number(seconds ?? 0) > 59) return "minutes and seconds of a clock time are 00–59";
-    return [days, hours, minutes, seconds].some((v) => Number(v ?? 0) > 0) || /\.\d*[1-9]/.test(text) ? undefined : "it is zero";
-  }
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gi)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("").trim() !== text.trim()) return "it is not '<number> <unit>' pairs";
+const DAY = 86_400_000_000n;
+/** Microseconds per field, a month counted as 30 days (as PostgreSQL's interval comparison and TimescaleDB's chunk intervals count it). */
+const FIELD_MICROSECONDS: Record<string, bigint> = { us: 1n, ms: 1000n, s: 1_000_000n, min: 60_000_000n, h: 3_600_000_000n, d: DAY, w: 7n * DAY, mon: 30n * DAY, y: 360n * DAY };
+/** Fraction digits kept when adding up microseconds exactly. */
+const SCALE = 18;
+
+/** `count` (decimal text) times `unit` microseconds, scaled by 10^SCALE. */
+const scaled = (count: string, unit: bigint) => {
+  const [whole, fraction = ""] = count.split(".");
+  return BigInt(whole + fraction.padEnd(SCALE, "0").slice(0, SCALE)) * unit;
+};
+
+/**
+ * Parses `'<number> <unit>'` pairs (each unit once), optionally followed by a
+ * clock time (`'1 day 12:00:00'`), or a clock time with a bare day count
+ * (`'1 12:00'`). Returns the length in microseconds (months as 30 days,
+ * scaled by 10^SCALE, exact) or why `text` is not such an interval.
+ */
+function parseInterval(text: string): { scaledMicroseconds: bigint } | { problem: string } {
+  const clock = /(?:^|\s)(?:(\d+)\s+)?(\d{1,3}):(\d{2})(?::(\d{2}(?:\.\d+)?))?\s*$/.exec(text);
+  const words = clock ? text.slice(0, clock.index) : text;
+  const parts = [...words.matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gi)];
+  if (parts.map((p) => p[0]).join("").trim() !== words.trim() || (parts.length === 0 && !clock)) return { problem: "it is not '<number> <unit>' pairs" };
   const fields = parts.map((p) => INTERVAL_UNITS[p[2].toLowerCase()]);
   const unknown = parts.find((_, i) => fields[i] === undefined);
-  if (unknown) return `unknown unit '${unknown[2]}'`;
-  if (new Set(fields).size !== fields.length) return "a unit appears twice";
-  return parts.some((p) => Number(p[1]) > 0) ? undefined : "it is zero";
+  if (unknown) return { problem: `unknown unit '${unknown[2]}'` };
+  const terms = parts.map((p, i): [string, string] => [p[1], fields[i]]);
+  if (clock) {
+    const [, days, hours, minutes, seconds = "0"] = clock;
+    if (Number(minutes) > 59 || Number(seconds) >= 60) return { problem: "minutes and seconds of a clock time are 00–59" };
+    if (days !== undefined && parts.length > 0) return { problem: "it is not '<number> <unit>' pairs" };
+    terms.push(...(days === undefined ? [] : [[days, "d"] as [string, string]]), [hours, "h"], [minutes, "min"], [seconds, "s"]);
+  }
+  const named = terms.map(([, f]) => f);
+  if (new Set(named).size !== named.length) return { problem: "a unit appears twice" };
+  const total = terms.reduce((sum, [count, field]) => sum + scaled(count, FIELD_MICROSECONDS[field]), 0n);
+  return total > 0n ? { scaledMicroseconds: total } : { problem: "it is zero" };
 }
 
 /**
  * A positive PostgreSQL interval in words (`'7 days'`, `'12 hours'`,
- * `'1 month'`, each unit once) or clock form (`'06:00:00'`, `'1 12:00'`). The
- * grammar is checked here, before any SQL runs; comparison with the live
- * value is done on the server's canonical text, never with `=`
- * (`'1 month' = '30 days'` is true in PostgreSQL).
+ * `'1 month'`, each unit once), in clock form (`'06:00:00'`, `'1 12:00'`) or
+ * both (`'1 day 12:00:00'`, as PostgreSQL prints it). The grammar is checked
+ * here, before any SQL runs; comparison with the live value is done on the
+ * server's canonical text, never with `=` (`'1 month' = '30 days'` is true in
+ * PostgreSQL).
+ *
+ * @param bounds optional inclusive range in microseconds (a month counted as
+ *   30 days), with the reason to give when the interval is outside it.
  */
-export function interval() {
+export function interval(bounds?: { min: bigint; max: bigint; message: string }) {
   return z.string().superRefine((text, ctx) => {
-    const problem = intervalProblem(text);
-    if (problem) {
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not an interval (${problem}): write e.g. '7 days', '12 hours', '1 month' or '06:00:00'` });
+    const parsed = parseInterval(text);
+    if ("problem" in parsed) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not an interval (${parsed.problem}): write e.g. '7 days', '12 hours', '1 month' or '06:00:00'` });
+    } else if (bounds && (parsed.scaledMicroseconds < bounds.min * 10n ** BigInt(SCALE) || parsed.scaledMicroseconds > bounds.max * 10n ** BigInt(SCALE))) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is out of range: ${bounds.message}` });
     }
   });
 }

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { schemaName, identifier, interval } from "../core/spec";
 
+/**
+ * TimescaleDB keeps a chunk interval as a 64-bit count of microseconds (months
+ * as 30 days): less than one microsecond is stored as zero, more than 2^63 - 1
+ * wraps around, and create_hypertable accepts both while every insert then
+ * fails ("floating-point exception", "timestamp out of range"). Checked
+ * against TimescaleDB 2.19 and 2.29 (test/integration/chunk-interval.test.ts).
+ */
+const CHUNK_INTERVAL_BOUNDS = {
+  min: 1n,
+  max: 2n ** 63n - 1n,
+  message: "chunkInterval must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 296533 years), as TimescaleDB stores it in microseconds (a month as 30 days): choose e.g. '1 day' or '7 days'",
+};
+
 function declaredKey() {
   return z.strictObject({ name: identifier(), columns: z.array(identifier()) });
 }
@@ -22,8 +35,8 @@ export function hypertableSpec() {
       table: identifier(),
       /** The time dimension's column (timestamptz, timestamp or date, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */
       timeColumn: identifier(),
-      /** Time range of one chunk, a PostgreSQL interval. Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
-      chunkInterval: interval().default("7 days"),
+      /** Time range of one chunk, a PostgreSQL interval from 1 microsecond to `106751991 days 04:00:54.775807` (months count as 30 days). Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
+      chunkInterval: interval(CHUNK_INTERVAL_BOUNDS).default("7 days"),
       /** Optional hash (space) dimension: `column` and `partitions` (1–32767). Partitions change in place (`set_number_partitions`); adding one works on a hypertable with data (`add_dimension`); removing one or changing its column replaces the hypertable. */
       hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
