@@ -101,20 +101,36 @@ export async function countRows(client: PoolClient, relation: string): Promise<n
 }
 
 /**
+ * The columns of pg_temp.pgstrata_volatility whose default calls a VOLATILE
+ * function (pg_proc.provolatile), directly or as an operator's function:
+ * PostgreSQL's own test for a rewrite (contain_volatile_functions). The
+ * functions are read from the stored expression tree (pg_attrdef.adbin: the
+ * `:funcid` of function calls, the `:opfuncid` of operators), not from
+ * pg_depend, which omits built-in functions; nothing is evaluated.
+ */
+const VOLATILE_DEFAULTS_QUERY = `
+SELECT a.attname AS name
+  FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = 'pg_temp.pgstrata_volatility'::regclass
+   AND EXISTS (SELECT FROM regexp_matches(d.adbin::text, ':(?:funcid|opfuncid) (\\d+)', 'g') f
+                 JOIN pg_proc p ON p.oid = f[1]::oid
+                WHERE p.provolatile = 'v')
+ ORDER BY a.attnum`;
+
+/**
  * Which of `columns` would rewrite a table with rows when added: PostgreSQL
- * stores a non-volatile default once as the "missing" value (docs "ALTER
- * TABLE", Notes) and rewrites for a volatile one. Asked of the server on a
- * one-row scratch table inside a transaction that is rolled back.
+ * stores a non-volatile default once as the "missing" value and rewrites the
+ * table for a volatile one (docs "ALTER TABLE", Notes). The defaults are
+ * built on an empty scratch table inside a transaction that is rolled back,
+ * and their volatility read from the catalogs: planning never evaluates them
+ * (a default calling nextval or pg_terminate_backend must not run).
  */
 async function volatileDefaults(client: PoolClient, columns: ColumnSpec[]): Promise<string[]> {
   if (columns.length === 0) return [];
   return inRolledBackTransaction(client, async () => {
-    await runStatement(client, "CREATE TEMP TABLE pgstrata_volatility (pgstrata_row int)");
-    await runStatement(client, "INSERT INTO pgstrata_volatility VALUES (1)");
-    for (const c of columns) await runStatement(client, `ALTER TABLE pgstrata_volatility ADD COLUMN ${quoteIdent(c.name)} ${c.type} DEFAULT ${c.default}`);
-    const { rows } = await client.query<{ name: string }>(
-      "SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_temp.pgstrata_volatility'::regclass AND attnum > 1 AND NOT atthasmissing ORDER BY attnum",
-    );
+    const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type} DEFAULT ${c.default}`);
+    await runStatement(client, `CREATE TEMP TABLE pgstrata_volatility (${definitions.join(", ")})`);
+    const { rows } = await client.query<{ name: string }>(VOLATILE_DEFAULTS_QUERY);
     return rows.map((r) => r.name);
   });
 }
