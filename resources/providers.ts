@@ -3,14 +3,13 @@
  * process. Resources reach this module by package name through their
  * referenced provider (core/reference.ts); nothing here is serialized.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "./core/provider";
+import { KindProvider, providerFor } from "./core/provider";
 import { hypertableKind } from "./hypertable/kind";
 import { policyKind } from "./policy/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
 
-export const providers: Record<string, pulumi.dynamic.ResourceProvider> = {
+export const providers: Record<string, KindProvider> = {
   Schema: providerFor(schemaKind),
   Table: providerFor(tableKind),
   Hypertable: providerFor(hypertableKind),

@@ -2,12 +2,17 @@
  * The Pulumi program: this stack's config → the application database.
  * `pulumi up -s dev` / `-s prod` converge the database to this model.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { stackDatabase } from "./database";
 import { applicationDatabase } from "./model";
 
 const cfg = loadStackConfig();
-const db = applicationDatabase(cfg, stackDatabase(cfg).connection);
+const database = stackDatabase(cfg);
+const db = applicationDatabase(cfg, database.connection);
+
+/** The database's URL (a secret): `npm run plan` reads dev's container through it (`PGSTRATA_PLAN_DATABASE_URL`). */
+export const databaseUrl = pulumi.secret(database.connection.apply((c) => c.url ?? `postgres://${c.user}:${c.password}@${c.host}:${c.port}/${c.database}`));
 
 export const tables = [db.eventStore, db.memoryTierMetrics, db.biometricEvents, db.keyMappings].map((t) => t.id);
 export const hypertables = [db.eventStoreHypertable, db.memoryTierHypertable, db.biometricHypertable].map((h) => h.id);

@@ -6,7 +6,7 @@ import { Connection, connectionSchema, withClient } from "./connection";
 import { Kind } from "./kind";
 import { once } from "./once";
 import { applySteps, withApplyLock } from "./session";
-import { HAZARD_KINDS, HazardKind, refuseDisallowedHazards } from "./step";
+import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
 
 /** Inputs every pgstrata resource takes besides its kind's own properties. */
 interface CommonInputs {
@@ -100,6 +100,25 @@ interface Applied<S> {
   appliedSql: string[];
 }
 
+/** A plan against the live object: the canonical desired state, the live one (undefined: absent) and the steps between them. */
+export interface LivePlan<S> {
+  desired: S;
+  live: S | undefined;
+  steps: Step[];
+}
+
+/**
+ * Reads the live object and plans the change to `spec`: canonicalizes its SQL
+ * expressions, observes, reads the facts hazards need, and plans. Reads only;
+ * throws, naming the property and the fix, when no plan can work.
+ */
+export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S): Promise<LivePlan<S>> {
+  const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
+  const live = await kind.observe(client, desired);
+  const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
+  return { desired, live, steps: kind.plan(live, desired, facts) };
+}
+
 /**
  * Observes, plans, refuses disallowed hazards, applies and observes again —
  * all under the database's advisory lock, so that a concurrent apply cannot
@@ -108,16 +127,36 @@ interface Applied<S> {
 async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
   const name = resourceName(kind, spec);
   return withApplyLock(client, async () => {
-    const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
-    const live = await kind.observe(client, desired);
-    const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
-    const steps = kind.plan(live, desired, facts);
+    const { desired, steps } = await planAgainstLive(kind, client, spec);
     refuseDisallowedHazards(name, steps, common.allowHazards);
     await applySteps(client, name, steps);
     const after = await kind.observe(client, desired);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
     return { observed: after, appliedSql: steps.map((s) => s.sql) };
   });
+}
+
+/** What one resource's change would run, as the SQL plan (plan/index.ts) prints it. */
+export interface ResourcePlan {
+  /** `Table events.event_store` */
+  resource: string;
+  action: "create" | "update" | "replace" | "no-op";
+  /** Properties that cannot change in place (a replace), e.g. `["timeColumn"]`. */
+  replaces: string[];
+  steps: Step[];
+  /** Hazards of `steps` that the resource's `allowHazards` does not allow: `up` would refuse the plan. */
+  refused: Hazard[];
+}
+
+/** A kind's provider, plus the read-only plan the SQL plan command prints. */
+export interface KindProvider extends pulumi.dynamic.ResourceProvider {
+  /**
+   * The change `inputs` would make, planned against the live database and
+   * applied to nothing. With `fromNothing`, planned as a create without
+   * reading the database (for a resource whose table or schema an earlier
+   * step of the same plan creates).
+   */
+  plan(inputs: Record<string, unknown>, fromNothing?: boolean): Promise<ResourcePlan>;
 }
 
 /**
@@ -128,12 +167,23 @@ async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClien
  * the live state, so it also heals drift; `delete` refuses to lose data unless
  * allowed.
  */
-export function providerFor<S extends object, F>(kind: Kind<S, F>): pulumi.dynamic.ResourceProvider {
+export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider {
   const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
     plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql });
   const checkOnly: readonly string[] = kind.checkOnly ?? [];
   const withoutCheckOnly = (props: object): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([k]) => !checkOnly.includes(k)));
   return {
+    async plan(inputs: Record<string, unknown>, fromNothing = false): Promise<ResourcePlan> {
+      const { spec, common } = validated(kind, inputs);
+      const { desired, live, steps } = fromNothing
+        ? { desired: spec, live: undefined, steps: kind.plan(undefined, spec, undefined) }
+        : await withClient(common.connection, (client) => planAgainstLive(kind, client, spec));
+      const replaces = live ? kind.replaces(live, desired) : [];
+      const action = !live ? "create" : replaces.length > 0 ? "replace" : steps.length > 0 ? "update" : "no-op";
+      const refused = steps.flatMap((s) => s.hazards).filter((h) => !common.allowHazards.includes(h.kind));
+      return { resource: `${kind.type} ${kind.identity(spec)}`, action, replaces, steps, refused };
+    },
+
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
       const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;

@@ -1,16 +1,55 @@
 /**
- * Runs a Pulumi program under `pulumi.runtime.setMocks` and prints the dynamic resources it
- * registers as one JSON line (a `CapturedResource[]`) on stdout.
+ * Runs a Pulumi program under `pulumi.runtime.setMocks` and yields the dynamic resources it
+ * registers, with their inputs exactly as the engine would send them to the provider: the SQL
+ * plan (plan/index.ts) reads them, and the tests drive them through the real provider host.
  *
  * Must run in a PLAIN Node process, never inside jest: the closure serializer consults Node's
- * `require.cache` to tell packages (`require("pg")`) from local code (copied by value).
+ * `require.cache` to tell packages (`require("pg")`) from local code (copied by value). As a
+ * script it prints the resources as one JSON line (tests use `captureProgram` from
+ * test/support/capture-client.ts, which runs it):
  *
- *   echo '<CaptureRequest JSON>' | node -r ts-node/register/transpile-only test/support/capture.ts
- *   node -r ts-node/register/transpile-only test/support/capture.ts '<CaptureRequest JSON>'
+ *   echo '<CaptureRequest JSON>' | node -r ts-node/register/transpile-only plan/capture.ts
  *
- * cwd must be the repository root. Use `captureProgram` from `./capture-client` from tests.
+ * cwd must be the project root.
  */
-import type { CaptureRequest, CapturedResource, JsonValue, PropertyMap } from "./capture-client";
+/** A JSON value as the engine stores it in state and sends it to providers. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A resource property bag (inputs or outputs) in plain JSON form. */
+export type PropertyMap = Record<string, JsonValue>;
+
+/** What {@link captureResources} needs to run a Pulumi program under mocks. */
+export interface CaptureRequest {
+  /** Absolute path of the Pulumi program module (e.g. `<repo>/stacks/index.ts`). */
+  program: string;
+  /** Pulumi project name, e.g. `"pgstrata"`. */
+  project: string;
+  /** Stack name, e.g. `"dev"`. */
+  stack: string;
+  /** Stack config with namespaced keys, e.g. `{ "pgstrata:databaseUrl": "postgres://…" }`. */
+  config: Record<string, string>;
+  /** Config keys (namespaced) that are secrets, as `pulumi config set --secret` would mark them. */
+  secretKeys?: string[];
+}
+
+/** One dynamic resource registration, as the engine would receive it. */
+export interface CapturedResource {
+  /** Type token, `pulumi-nodejs:dynamic[/<module>]:<Type>`. */
+  type: string;
+  /** Logical resource name. */
+  name: string;
+  /** `urn:pulumi:<stack>::<project>::<type>::<name>` (parent types are not encoded). */
+  urn: string;
+  /**
+   * Resource inputs as plain JSON, `__provider` (the serialized provider module text) included.
+   * Secrets are unwrapped here, exactly as the engine sends them to a dynamic provider
+   * (the host answers Configure with acceptSecrets=false).
+   */
+  inputs: PropertyMap;
+  /** Top-level input keys the program marked secret (`pulumi.secret(…)` or a secret closure for `__provider`). */
+  secretInputs: string[];
+}
+
 
 /** Key and value that mark a wrapped secret in the SDK's RPC encoding (`runtime/rpc.js`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -56,11 +95,12 @@ async function readRequest(): Promise<CaptureRequest> {
   return req;
 }
 
-async function main(): Promise<string> {
-  const req = await readRequest();
-  // Keep stdout for the result only: the program's own logging goes to stderr.
-  console.log = console.info = console.debug = console.error;
-
+/**
+ * Runs the program `req.program` under mocks with `req.config` as its stack config and
+ * returns the dynamic resources it registered, in registration order.
+ * @throws when the program throws or logs an error.
+ */
+export async function captureResources(req: CaptureRequest): Promise<CapturedResource[]> {
   // Loaded after the request is read so a bad request fails fast.
   const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -100,7 +140,14 @@ async function main(): Promise<string> {
   });
   await settings.waitForRPCs();
   if (pulumi.log.hasErrors()) throw new Error("the program logged errors (see above)");
-  return JSON.stringify(captured) + "\n";
+  return captured;
+}
+
+async function main(): Promise<string> {
+  const req = await readRequest();
+  // Keep stdout for the result only: the program's own logging goes to stderr.
+  console.log = console.info = console.debug = console.error;
+  return JSON.stringify(await captureResources(req)) + "\n";
 }
 
 if (require.main === module) {
