@@ -175,13 +175,14 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
   return {
     async plan(inputs: Record<string, unknown>, fromNothing = false): Promise<ResourcePlan> {
       const { spec, common } = validated(kind, inputs);
-      const { desired, live, steps } = fromNothing
+      const resource = `${kind.type} ${kind.identity(spec)}`;
+      const { desired, live, steps }: LivePlan<S> = fromNothing
         ? { desired: spec, live: undefined, steps: kind.plan(undefined, spec, undefined) }
-        : await withClient(common.connection, (client) => planAgainstLive(kind, client, spec));
+        : await withClient(resource, common.connection, (client) => planAgainstLive(kind, client, spec));
       const replaces = live ? kind.replaces(live, desired) : [];
       const action = !live ? "create" : replaces.length > 0 ? "replace" : steps.length > 0 ? "update" : "no-op";
       const refused = steps.flatMap((s) => s.hazards).filter((h) => !common.allowHazards.includes(h.kind));
-      return { resource: `${kind.type} ${kind.identity(spec)}`, action, replaces, steps, refused };
+      return { resource, action, replaces, steps, refused };
     },
 
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
