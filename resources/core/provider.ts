@@ -36,6 +36,11 @@ const commonSchema = once(() => z.strictObject({ connection: connectionSchema(),
 /** The value the engine sends for inputs that are not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** True when `value` holds, at any depth, a value not known during preview. */
+function holdsUnknown(value: unknown): boolean {
+  return value === UNKNOWN || (typeof value === "object" && value !== null && Object.values(value).some(holdsUnknown));
+}
+
 type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; failures: pulumi.dynamic.CheckFailure[]; unknown: boolean };
 
 function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
@@ -190,7 +195,9 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
       const changeFailures = v.ok && old?.ok && kind.checkChange ? kind.checkChange(old.spec, v.spec) : [];
       if (changeFailures.length > 0) return { inputs: news, failures: changeFailures };
-      if (v.ok) return { inputs: plainJson(withoutCheckOnly({ ...v.spec, ...v.common })) };
+      // An unknown value may be a valid name, but what the schema derives from
+      // it (e.g. a default constraint name) is not known yet: keep the inputs as sent.
+      if (v.ok) return { inputs: holdsUnknown(news) ? news : plainJson(withoutCheckOnly({ ...v.spec, ...v.common })) };
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },
 

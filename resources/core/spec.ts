@@ -20,20 +20,20 @@ export function schemaName() {
 }
 
 /**
- * An unquoted-style identifier: lower-case ASCII letter or `_`, then letters,
- * digits, `_` or `$`, at most 63 bytes. Quotes, semicolons, spaces, upper case
- * and non-ASCII are rejected so that the name in the spec is exactly the name
- * in the catalog.
+ * An identifier as PostgreSQL allows it (docs §4.1.1 "Identifiers and Key
+ * Words"): 1–63 bytes of UTF-8, no NUL; upper case, spaces, quotes,
+ * semicolons and non-ASCII are all allowed. It is the name exactly as the
+ * catalog stores it (`User`, not `user`: Prisma's and EF Core's mixed-case
+ * names are kept) and is always quoted in SQL (core/quote.ts), so no name can
+ * change what a statement does.
  */
 export function identifier() {
   return z
-    .string({ error: "required: a lower-case SQL identifier such as 'events'" })
+    .string({ error: "required: a SQL identifier such as 'events' (1–63 bytes, any characters but NUL)" })
+    .min(1, "must not be empty: PostgreSQL identifiers are 1–63 bytes")
+    .refine((s) => !s.includes("\0"), { error: "contains a NUL character, which PostgreSQL identifiers cannot hold: remove it" })
     .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_IDENTIFIER_BYTES, {
       error: (i) => `'${String(i.input).slice(0, 20)}…' is ${Buffer.byteLength(String(i.input), "utf8")} bytes; PostgreSQL identifiers are at most ${MAX_IDENTIFIER_BYTES} bytes: shorten it`,
-    })
-    .regex(/^[a-z_][a-z0-9_$]*$/, {
-      error: (i) =>
-        `${JSON.stringify(i.input)} is not a plain identifier: use lower-case ASCII letters, digits and '_' (starting with a letter or '_'), without quotes, semicolons, spaces or non-ASCII characters`,
     });
 }
 
@@ -114,13 +114,14 @@ export function interval(bounds?: { min: bigint; max: bigint; message: string })
 /**
  * A SQL expression (column default, CHECK). It is SQL by nature: it is compared
  * by the server's canonical form (see core/canonical.ts), and its only
- * local check is that it cannot end one statement and start another.
+ * local check is that it cannot end one statement and start another (a `;`
+ * inside a string constant or a quoted identifier such as `"x;y"` is fine).
  */
 export function sqlExpression() {
   return z
     .string()
     .min(1, "must not be empty")
-    .refine((s) => !/;/.test(s.replace(/'(?:[^']|'')*'/g, "''")), {
+    .refine((s) => !/;/.test(s.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''")), {
       error: "must be a single SQL expression: remove the ';'",
     });
 }

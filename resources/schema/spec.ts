@@ -4,7 +4,7 @@ import { schemaName, identifier } from "../core/spec";
 /** A PostgreSQL schema (namespace), docs "CREATE SCHEMA". */
 export function schemaSpec() {
   return z.strictObject({
-    /** Schema name: a plain identifier of at most 63 bytes. Changing it replaces the schema. */
+    /** Schema name: any identifier PostgreSQL accepts (1–63 bytes, no NUL, not starting with `pg_`), e.g. `Identity`; always quoted. Changing it replaces the schema. */
     name: schemaName(),
     /** Owning role. Unset: not managed (the connecting role owns what it creates). */
     owner: identifier().optional(),

@@ -7,7 +7,7 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 
 function column() {
   return z.strictObject({
-    /** Column name (plain identifier, ≤ 63 bytes). */
+    /** Column name as the catalog stores it (any identifier: 1–63 bytes, no NUL; e.g. `createdAt`); always quoted. */
     name: identifier(),
     /** Column type in any spelling PostgreSQL accepts for a known type (`int`, `timestamptz`, `numeric(12,2)`, `vector(1536)`); stored in the server's spelling. */
     type: columnType(),
