@@ -164,9 +164,10 @@ export async function withClient<T>(resource: string, connection: Connection, fn
     failed = false;
     return result;
   } catch (error) {
-    // Every error a user sees names the resource (planners and steps already do).
+    // Every error a user sees names the resource; the kinds' own errors
+    // already do, starting with the kind's name (`Policy bad on app.docs: …`).
     const e = error as Error;
-    if (!e.message.startsWith(`${resource}:`)) e.message = `${resource}: ${e.message}`;
+    if (!e.message.startsWith(resource.slice(0, resource.indexOf(" ") + 1))) e.message = `${resource}: ${e.message}`;
     throw e;
   } finally {
     client.off("error", ignore);

@@ -84,7 +84,7 @@ describe("bad input fails naming the property; nothing is created", () => {
     ["an unknown command", { command: "upsert", using: "true" }, "command", /use one of all, select, insert, update, delete/],
     ["no using on select", { command: "select" }, "using", /^required: a select policy needs using/],
     ["an unknown mode", { mode: "strict", using: "true" }, "mode", /use permissive or restrictive/],
-    ["a quoted role name", { roles: ['"App"'], using: "true" }, "roles[0]", /is not a plain identifier/],
+    ["an empty role name", { roles: [""], using: "true" }, "roles[0]", /must not be empty: PostgreSQL identifiers are 1–63 bytes/],
     ["two statements", { using: "true); DROP TABLE app.docs; --" }, "using", /must be a single SQL expression: remove the ';'/],
   ])("%s", async (_label, props, property, reason) => {
     const { failures } = await provider.check!({}, { ...base, ...props });
