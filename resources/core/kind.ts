@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import type { z } from "zod";
 import type { Step } from "./step";
+import type { JobStatus } from "./timescaledb";
 
 /**
  * What one kind of PostgreSQL object (schema, table, hypertable, …) tells the
@@ -41,6 +42,8 @@ export interface Kind<S extends object, F = undefined> {
   facts?(client: PoolClient, desired: S, live: S | undefined): Promise<F>;
   /** Pure: the steps that take `live` (undefined: absent) to `desired`. Throws, naming the property and the fix, when no plan can work. */
   plan(live: S | undefined, desired: S, facts: F | undefined): Step[];
+  /** The object's TimescaleDB policy jobs and their last run, reported as the `jobs` output after every create, update and refresh (status, not state: never diffed). */
+  jobs?(client: PoolClient, live: S): Promise<JobStatus[]>;
   /** Pure: the steps that remove `live`, with their hazards. Throws when removal must be refused outright. */
   drop(live: S, facts: F | undefined): Step[];
 }

@@ -7,6 +7,7 @@ import { Kind } from "./kind";
 import { once } from "./once";
 import { applySteps, withApplyLock } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
+import type { JobStatus } from "./timescaledb";
 
 /** Inputs every pgstrata resource takes besides its kind's own properties. */
 interface CommonInputs {
@@ -18,13 +19,15 @@ interface CommonInputs {
 
 /**
  * Outputs: the validated inputs, plus `observed` (the canonical live state read
- * after the last apply or refresh) and `appliedSql` (the statements the last
- * create or update ran; `[]` when it adopted an identical object).
+ * after the last apply or refresh), `appliedSql` (the statements the last
+ * create or update ran; `[]` when it adopted an identical object) and, for
+ * kinds with TimescaleDB policies, `jobs` (each job's id, whether it is
+ * scheduled, and its last run's status and start, and failures).
  */
-type Outputs<S> = S & CommonInputs & { observed: S; appliedSql: string[] };
+type Outputs<S> = S & CommonInputs & { observed: S; appliedSql: string[]; jobs?: JobStatus[] };
 
 /** Properties that are bookkeeping, not declared state: never validated or diffed. */
-const BOOKKEEPING = ["__provider", "observed", "appliedSql"];
+const BOOKKEEPING = ["__provider", "observed", "appliedSql", "jobs"];
 
 function declaredPart(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k]) => !BOOKKEEPING.includes(k)));
@@ -103,6 +106,7 @@ function resourceName<S extends object>(kind: Kind<S, unknown>, spec: S): string
 interface Applied<S> {
   observed: S;
   appliedSql: string[];
+  jobs?: JobStatus[];
 }
 
 /** A plan against the live object: the canonical desired state, the live one (undefined: absent) and the steps between them. */
@@ -137,7 +141,7 @@ async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClien
     await applySteps(client, name, steps);
     const after = await kind.observe(client, desired);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
-    return { observed: after, appliedSql: steps.map((s) => s.sql) };
+    return { observed: after, appliedSql: steps.map((s) => s.sql), jobs: await kind.jobs?.(client, after) };
   });
 }
 
@@ -174,7 +178,7 @@ export interface KindProvider extends pulumi.dynamic.ResourceProvider {
  */
 export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider {
   const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
-    plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql });
+    plainJson({ ...spec, ...common, observed: applied.observed, appliedSql: applied.appliedSql, jobs: applied.jobs });
   const checkOnly: readonly string[] = kind.checkOnly ?? [];
   const withoutCheckOnly = (props: object): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([k]) => !checkOnly.includes(k)));
   return {
@@ -220,10 +224,13 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
 
     async read(id: string, props: Outputs<S>) {
       const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
-      const live = await withClient(resourceName(kind, spec), common.connection, (client) => kind.observe(client, spec));
-      if (!live) return { id: "" };
-      const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, live);
-      return { id, props: outputs(declared, common, { observed: live, appliedSql: props.appliedSql ?? [] }) };
+      const read = await withClient(resourceName(kind, spec), common.connection, async (client) => {
+        const live = await kind.observe(client, spec);
+        return live && { live, jobs: await kind.jobs?.(client, live) };
+      });
+      if (!read) return { id: "" };
+      const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, read.live);
+      return { id, props: outputs(declared, common, { observed: read.live, appliedSql: props.appliedSql ?? [], jobs: read.jobs }) };
     },
 
     async update(_id: string, _olds: Outputs<S>, news: Record<string, unknown>) {

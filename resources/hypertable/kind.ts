@@ -1,5 +1,6 @@
 import { Kind } from "../core/kind";
 import { once } from "../core/once";
+import { jobStatus, readJobs } from "../core/timescaledb";
 import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
 import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
 import { HypertableSpec, hypertableSpec } from "./spec";
@@ -16,5 +17,6 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   canonicalize: canonicalizeHypertable,
   facts: hypertableFacts,
   plan: planHypertable,
+  jobs: async (client, live) => jobStatus(await readJobs(client, live.schema, live.table)),
   drop: dropHypertable,
 };

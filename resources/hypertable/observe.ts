@@ -1,13 +1,19 @@
 import type { PoolClient } from "pg";
 import { qualifiedName } from "../core/quote";
 import { countRows } from "../table/observe";
+import { canonicalIntervals, Job, License, observedColumnstore, readColumnstore, readJobs, readLicense } from "../core/timescaledb";
 import { readDimensions } from "./dimensions";
 import { HypertableSpec } from "./spec";
 
+/** The proc of TimescaleDB's columnstore (compression) policy job. */
+export const COMPRESSION_PROC = "policy_compression";
+
 /**
- * Live dimensions of the hypertable (timescaledb_information.dimensions), in
- * one round trip; undefined when the table is not a hypertable. `migrateData`
- * and `declaredTable` are echoed from `desired`.
+ * Live dimensions of the hypertable (timescaledb_information.dimensions), its
+ * columnstore settings and its columnstore policy job; undefined when the
+ * table is not a hypertable. `migrateData` and `declaredTable` are echoed from
+ * `desired`, and so are `segmentBy` / `orderBy` / `scheduleInterval` that
+ * `desired` leaves to TimescaleDB.
  */
 export async function observeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec | undefined> {
   const rows = await readDimensions(client, desired.schema, desired.table);
@@ -19,12 +25,22 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
   const time = rows.find((d) => d.dimension_type === "Time");
   if (!time) return undefined;
   const hash = rows.find((d) => d.dimension_type === "Space");
+  const relation = qualifiedName(desired.schema, desired.table);
+  const columnstore = await readColumnstore(client, relation);
+  const jobs = await readJobs(client, desired.schema, desired.table);
+  const job = jobs.find((j) => j.proc === COMPRESSION_PROC);
   return {
     schema: desired.schema,
     table: desired.table,
     timeColumn: time.column_name,
     chunkInterval: time.time_interval ?? time.integer_interval ?? "",
     hashDimension: hash ? { column: hash.column_name, partitions: hash.num_partitions ?? 0 } : undefined,
+    compression: observedColumnstore(columnstore, desired.compression),
+    columnstorePolicy: job && {
+      after: String(job.config.compress_after),
+      scheduleInterval: desired.columnstorePolicy?.scheduleInterval && job.scheduleInterval,
+      scheduled: job.scheduled,
+    },
     migrateData: desired.migrateData,
     declaredTable: desired.declaredTable,
   };
@@ -44,7 +60,18 @@ export interface HypertableFacts {
    * TimescaleDB's own.
    */
   carried: string[];
+  /** The server's TimescaleDB license. */
+  license: License;
+  /** Whether the table has row-level security enabled (TimescaleDB refuses the columnstore there). */
+  rowSecurity: boolean;
+  /** Chunks in the columnstore. */
+  compressedChunks: number;
+  /** The columnstore policy job, if any. */
+  policyJob?: Job;
 }
+
+/** Facts when the table does not exist. */
+export const NO_TABLE: Omit<HypertableFacts, "license"> = { tableExists: false, rows: 0, keys: [], carried: [], rowSecurity: false, compressedChunks: 0 };
 
 /**
  * Reads, in one statement, whether the table exists, its keys and what a
@@ -52,8 +79,9 @@ export interface HypertableFacts {
  */
 export async function hypertableFacts(client: PoolClient, desired: HypertableSpec): Promise<HypertableFacts> {
   const relation = qualifiedName(desired.schema, desired.table);
-  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null }>(
-    `SELECT (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
+  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean }>(
+    `SELECT c.relrowsecurity AS row_security,
+            (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
                     'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
                FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
@@ -79,8 +107,20 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
        FROM pg_class c WHERE c.oid = to_regclass($1)`,
     [relation],
   );
-  if (rows.length === 0) return { tableExists: false, rows: 0, keys: [], carried: [] };
-  return { tableExists: true, rows: await countRows(client, relation), keys: rows[0].keys ?? [], carried: rows[0].carried ?? [] };
+  const license = await readLicense(client);
+  if (rows.length === 0) return { ...NO_TABLE, license };
+  const columnstore = await readColumnstore(client, relation);
+  const jobs = await readJobs(client, desired.schema, desired.table);
+  return {
+    tableExists: true,
+    rows: await countRows(client, relation),
+    keys: rows[0].keys ?? [],
+    carried: rows[0].carried ?? [],
+    license,
+    rowSecurity: rows[0].row_security,
+    compressedChunks: columnstore.compressedChunks,
+    policyJob: jobs.find((j) => j.proc === COMPRESSION_PROC),
+  };
 }
 
 /**
@@ -95,5 +135,8 @@ export async function canonicalizeHypertable(client: PoolClient, desired: Hypert
        FROM (SELECT v, (EXTRACT(year FROM v) * 12 + EXTRACT(month FROM v))::int AS m FROM (SELECT $1::interval AS v) i) s`,
     [desired.chunkInterval],
   );
-  return { ...desired, chunkInterval: rows[0].interval };
+  const policy = desired.columnstorePolicy;
+  if (!policy) return { ...desired, chunkInterval: rows[0].interval };
+  const [after, scheduleInterval] = await canonicalIntervals(client, [policy.after, policy.scheduleInterval]);
+  return { ...desired, chunkInterval: rows[0].interval, columnstorePolicy: { ...policy, after, scheduleInterval } };
 }

@@ -2,7 +2,9 @@ import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { ROW_COUNT_CAP } from "../table/observe";
 import { syncIdentitySequences } from "../table/plan";
-import { HypertableFacts } from "./observe";
+import { alterJob, planColumnstore, refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
+import { sameValue } from "../core/compare";
+import { HypertableFacts, NO_TABLE } from "./observe";
 import { HypertableSpec, keyProblems } from "./spec";
 
 const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
@@ -41,7 +43,7 @@ export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSp
  * `migrateData`.
  */
 export function planHypertable(live: HypertableSpec | undefined, desired: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
-  const f = facts ?? { tableExists: true, rows: 0, keys: [], carried: [] };
+  const f = facts ?? { ...NO_TABLE, tableExists: true, license: "timescale" };
   const dimension = (d: NonNullable<HypertableSpec["hashDimension"]>) =>
     step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
   if (!live && !f.tableExists) {
@@ -58,6 +60,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     return [
       step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${quoteLiteral(desired.chunkInterval)}::interval), migrate_data => ${desired.migrateData})`),
       ...(desired.hashDimension ? [dimension(desired.hashDimension)] : []),
+      ...planPolicies(undefined, desired, f),
     ];
   }
   const replaced = hypertableReplaces(live, desired);
@@ -70,7 +73,41 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
   if (desired.hashDimension && live.hashDimension && live.hashDimension.partitions !== desired.hashDimension.partitions) {
     steps.push(step(`SELECT set_number_partitions(${regclass(desired)}, ${desired.hashDimension.partitions}, ${quoteLiteral(desired.hashDimension.column)})`));
   }
-  return steps;
+  return [...steps, ...planPolicies(live, desired, f)];
+}
+
+/**
+ * Columnstore settings and policy from `live` to `desired`: the policy is
+ * removed before the columnstore is disabled and added after it is enabled.
+ * Refused before any SQL on a license other than the community one, and on a
+ * table with row-level security.
+ */
+function planPolicies(live: HypertableSpec | undefined, desired: HypertableSpec, f: HypertableFacts): Step[] {
+  const compressionChanges = !sameValue(live?.compression, desired.compression);
+  const policyChanges = !sameValue(live?.columnstorePolicy, desired.columnstorePolicy);
+  if (!compressionChanges && !policyChanges) return [];
+  if (desired.compression) requireCommunityLicense(f.license, name(desired), compressionChanges ? "compression" : "columnstorePolicy");
+  if (desired.compression && !live?.compression) {
+    refuseWithRowSecurity(name(desired), `table ${desired.schema}.${desired.table}`, f.rowSecurity, "compression (the columnstore)");
+  }
+  const relation = qualifiedName(desired.schema, desired.table);
+  const settings = planColumnstore(name(desired), "TABLE", relation, live?.compression, desired.compression, f.compressedChunks);
+  const policy = planPolicy(live, desired, f);
+  // A policy needs the columnstore: it is removed before, and added after, the settings change.
+  return desired.columnstorePolicy ? [...settings, ...policy] : [...policy, ...settings];
+}
+
+function planPolicy(live: HypertableSpec | undefined, desired: HypertableSpec, f: HypertableFacts): Step[] {
+  const want = desired.columnstorePolicy;
+  const job = f.policyJob;
+  if (!want) return live?.columnstorePolicy ? [step(`SELECT remove_compression_policy(${regclass(desired)})`)] : [];
+  if (!job || !live?.columnstorePolicy) {
+    const add = `add_compression_policy(${regclass(desired)}, compress_after => ${quoteLiteral(want.after)}::interval` +
+      (want.scheduleInterval ? `, schedule_interval => ${quoteLiteral(want.scheduleInterval)}::interval` : "") + ")";
+    return [step(want.scheduled ? `SELECT ${add}` : `SELECT alter_job(${add}, scheduled => false)`)];
+  }
+  const alter = alterJob(job, { scheduleInterval: want.scheduleInterval, scheduled: want.scheduled, config: { ...job.config, compress_after: want.after } });
+  return alter ? [alter] : [];
 }
 
 /**

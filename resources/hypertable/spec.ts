@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { schemaName, identifier, interval } from "../core/spec";
+import { columnstoreSettings, jobSchedule } from "../core/timescaledb";
 
 /**
  * TimescaleDB keeps a chunk interval as a 64-bit count of microseconds (months
@@ -39,6 +40,19 @@ export function hypertableSpec() {
       chunkInterval: interval(CHUNK_INTERVAL_BOUNDS).default("7 days"),
       /** Optional hash (space) dimension: `column` and `partitions` (1–32767). Partitions change in place (`set_number_partitions`); adding one works on a hypertable with data (`add_dimension`); removing one or changing its column replaces the hypertable. */
       hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
+      /**
+       * Columnstore (compression) settings (TimescaleDB community license): `{ enabled (default true), segmentBy: [column…],
+       * orderBy: [{ column, order: "ASC" | "DESC", nulls: "FIRST" | "LAST" }] }`. Unset `segmentBy` / `orderBy` leave the choice to
+       * TimescaleDB (never diffed). Changes apply in place to chunks compressed later. Unset (or `enabled: false`) disables the
+       * columnstore, refused while chunks are compressed (decompress them first). Refused on a table with row-level security.
+       */
+      compression: columnstoreSettings(),
+      /**
+       * The columnstore (compression) policy (TimescaleDB community license, `add_compression_policy`): chunks whose time range
+       * ends more than `after` (an interval) ago are compressed, every `scheduleInterval` (default TimescaleDB's, 12 hours
+       * for daily chunks). Needs `compression`. Changes through `alter_job`; unset removes the policy.
+       */
+      columnstorePolicy: z.strictObject({ after: interval(), ...jobSchedule() }).optional(),
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
       migrateData: z.boolean().default(false),
       /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. Read by `check` only: dropped from the checked inputs, so a change of the table alone is no change of the hypertable. */
@@ -50,6 +64,9 @@ export function hypertableSpec() {
         .optional(),
     })
     .superRefine((h, ctx) => {
+      if (h.columnstorePolicy && !h.compression) {
+        ctx.addIssue({ code: "custom", path: ["columnstorePolicy"], message: "a columnstore policy compresses chunks, which needs compression: declare compression: { segmentBy: [...] } (or {}), or remove columnstorePolicy" });
+      }
       if (!h.declaredTable) return;
       const column = h.declaredTable.columns.find((c) => c.name === h.timeColumn);
       if (!column) {

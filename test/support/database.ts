@@ -547,6 +547,8 @@ async function startDebianRoot(root: string, ids: [number, number], license: Lic
       "-c", "shared_preload_libraries=timescaledb,pg_cron",
       "-c", `timescaledb.license=${license}`,
       "-c", "timescaledb.telemetry_level=off",
+      // No job scheduler: tests run policy jobs themselves (CALL run_job), so nothing changes under them.
+      "-c", "timescaledb.max_background_workers=0",
       "-c", "max_worker_processes=32",
       "-c", "cron.use_background_workers=on",
       "-c", "fsync=off",

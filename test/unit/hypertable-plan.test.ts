@@ -13,7 +13,7 @@ import { HypertableInput, HypertableSpec, hypertableSpec, keyProblems } from "..
 
 const spec = (input: Partial<HypertableInput> = {}): HypertableSpec =>
   hypertableSpec().parse({ schema: "metrics", table: "readings", timeColumn: "at", chunkInterval: "1 day", ...input });
-const facts = (f: Partial<HypertableFacts> = {}): HypertableFacts => ({ tableExists: true, rows: 0, keys: [], carried: [], ...f });
+const facts = (f: Partial<HypertableFacts> = {}): HypertableFacts => ({ tableExists: true, rows: 0, keys: [], carried: [], license: "timescale", rowSecurity: false, compressedChunks: 0, ...f });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
 const REL = `'"metrics"."readings"'::regclass`;
