@@ -1,6 +1,6 @@
 /** pgstrata: PostgreSQL objects as Pulumi dynamic resources. */
 export { Schema, SchemaArgs } from "./schema";
-export { Table, TableArgs } from "./table";
+export { ForeignKeyArgs, Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";
 export { Policy, PolicyArgs } from "./policy";
 export type { Connection } from "./core/connection";

@@ -100,62 +100,109 @@ function sessionLost(error: ServerError): boolean {
 /** `step 3`, `steps 3–5`. */
 const stepRange = (from: number, to: number) => (from === to ? `step ${from}` : `steps ${from}–${to}`);
 
+/** The steps cut into what commits together: runs of transactional steps, and each other step alone. */
+function transactions(steps: readonly Step[]): { first: number; steps: Step[] }[] {
+  const runs: { first: number; steps: Step[] }[] = [];
+  steps.forEach((s, i) => {
+    const last = runs[runs.length - 1];
+    if (s.transactional && last?.steps[0].transactional) last.steps.push(s);
+    else runs.push({ first: i, steps: [s] });
+  });
+  return runs;
+}
+
+/** Where an apply stopped: the run (transaction, or one step alone) that failed, and how. */
+interface Failure {
+  run: { first: number; steps: Step[] };
+  /** 0-based index of the failed step in the whole plan; undefined when COMMIT failed. */
+  step?: number;
+  /** Steps committed before the failed run. */
+  committed: number;
+  lost: boolean;
+}
+
 /**
- * Runs the steps in order: in one transaction when every step allows it,
- * otherwise each on its own. A failure names the resource, the step (n of m)
- * and its SQL, the server's message (with DETAIL and HINT), and what stayed
- * applied: in a transaction, nothing (rolled back, by the server when the
- * session was lost); outside one, the steps before the failed one, by their
- * SQL. Losing the session during COMMIT leaves the outcome unknown, and the
- * error says so.
+ * Runs the steps in order, as core/step.ts describes: runs of transactional
+ * steps each in one transaction, the other steps alone. When a step (or a
+ * COMMIT) fails, its transaction is rolled back; if anything had committed
+ * before, or the step ran alone (and may have left e.g. an INVALID index),
+ * the `abandon` statements of the failed run's steps and of every later step
+ * run, so that nothing is left half-applied. The error names the resource,
+ * the step (n of m) and its SQL, the server's message (with DETAIL and HINT),
+ * which steps stay applied (by their SQL), which did not run and what was
+ * undone. When the session was lost (pg_terminate_backend, failover), the
+ * server rolled back the open transaction and nothing can be undone: the
+ * error lists the statements to run by hand; losing it during COMMIT leaves
+ * the outcome unknown, and the error says so.
  */
 export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[]): Promise<void> {
-  if (steps.length === 0) return;
-  const atomic = steps.every((s) => s.transactional);
-  if (atomic) await client.query("BEGIN");
-  for (const [i, s] of steps.entries()) {
-    try {
-      await runStatement(client, s.sql);
-    } catch (error) {
-      const e = error as ServerError;
-      const lost = sessionLost(e);
-      if (atomic && !lost) await client.query("ROLLBACK");
-      throw new Error(
-        `${resource}: step ${i + 1} of ${steps.length} failed: ${e.message}` +
-          (e.detail ? `\n  DETAIL: ${e.detail}` : "") +
-          (e.hint ? `\n  HINT: ${e.hint}` : "") +
-          `\n  SQL: ${s.sql}\n  (${atomic ? rolledBack(lost) : partlyApplied(steps, i, lost)})`,
-      );
+  let committed = 0;
+  for (const run of transactions(steps)) {
+    const inTransaction = run.steps[0].transactional;
+    if (inTransaction) await client.query("BEGIN");
+    for (const [j, s] of run.steps.entries()) {
+      try {
+        await runStatement(client, s.sql);
+      } catch (error) {
+        const e = error as ServerError;
+        const failure = { run, step: run.first + j, committed, lost: sessionLost(e) };
+        if (inTransaction && !failure.lost) await client.query("ROLLBACK");
+        throw new Error(`${resource}: step ${failure.step + 1} of ${steps.length} failed: ${serverMessage(e)}\n  SQL: ${s.sql}\n  (${await outcome(client, steps, failure)})`);
+      }
     }
-  }
-  if (atomic) {
-    try {
-      await client.query("COMMIT");
-    } catch (error) {
-      const e = error as ServerError;
-      if (!sessionLost(e)) throw new Error(`${resource}: COMMIT failed: ${e.message} (the transaction was rolled back; nothing was changed)`);
-      throw new Error(
-        `${resource}: the session was lost during COMMIT of ${steps.length} step(s): ${e.message}\n` +
-          `  (whether the transaction committed is unknown: run \`pulumi refresh\` to read the live state, then \`pulumi up\` again)`,
-      );
+    if (inTransaction) {
+      try {
+        await client.query("COMMIT");
+      } catch (error) {
+        const e = error as ServerError;
+        const failure = { run, committed, lost: sessionLost(e) };
+        if (failure.lost) {
+          throw new Error(
+            `${resource}: the session was lost during COMMIT of ${stepRange(run.first + 1, run.first + run.steps.length)}: ${e.message}\n` +
+              `  (whether the transaction committed is unknown: run \`pulumi refresh\` to read the live state, then \`pulumi up\` again)`,
+          );
+        }
+        throw new Error(`${resource}: COMMIT of ${stepRange(run.first + 1, run.first + run.steps.length)} failed: ${serverMessage(e)} (${await outcome(client, steps, failure)})`);
+      }
     }
+    committed = run.first + run.steps.length;
   }
 }
 
-function rolledBack(lost: boolean): string {
-  return lost
-    ? "the session was lost before the transaction committed: the server rolled it back; nothing was changed"
-    : "the transaction was rolled back; nothing was changed";
+function serverMessage(e: ServerError): string {
+  return e.message + (e.detail ? `\n  DETAIL: ${e.detail}` : "") + (e.hint ? `\n  HINT: ${e.hint}` : "");
 }
 
-/** What stayed applied when step `failed` (0-based) of steps run one by one failed. */
-function partlyApplied(steps: readonly Step[], failed: number, lost: boolean): string {
-  const applied = steps.slice(0, failed).map((s) => s.sql);
-  return [
-    applied.length === 0 ? "no step was applied" : `${stepRange(1, failed)} ${applied.length === 1 ? "was applied and stays applied" : "were applied and stay applied"}: ${applied.join("; ")}`,
-    lost ? `step ${failed + 1} did not complete, the session was lost while it ran` : `step ${failed + 1} was not applied`,
-    ...(failed + 1 < steps.length ? [`${stepRange(failed + 2, steps.length)} did not run`] : []),
-  ].join("; ");
+/** What stayed applied, what did not run, and what was undone (running the `abandon` statements that apply, see {@link applySteps}). */
+async function outcome(client: PoolClient, steps: readonly Step[], f: Failure): Promise<string> {
+  const inTransaction = f.run.steps[0].transactional;
+  const end = f.run.first + f.run.steps.length;
+  const applied = steps.slice(0, f.committed).map((s) => s.sql);
+  const parts = [
+    ...(applied.length > 0 ? [`${stepRange(1, f.committed)} ${applied.length === 1 ? "was applied and stays applied" : "were applied and stay applied"}: ${applied.join("; ")}`] : []),
+    ...(inTransaction
+      ? [`${f.lost ? "the session was lost before the transaction committed: the server rolled it back" : "the transaction was rolled back"}${f.committed === 0 ? "; nothing was changed" : ""}`]
+      : [applied.length === 0 ? "no step was applied" : [], f.lost ? `step ${f.step! + 1} did not complete, the session was lost while it ran` : `step ${f.step! + 1} was not applied`].flat()),
+    ...(end < steps.length ? [`${stepRange(end + 1, steps.length)} did not run`] : []),
+  ];
+  const pending = f.committed > 0 || !inTransaction ? steps.slice(f.run.first).flatMap((s) => (s.abandon === undefined ? [] : [s.abandon])) : [];
+  if (pending.length === 0) return parts.join("; ");
+  if (f.lost) return `${parts.join("; ")}; not undone, the session was lost: run by hand\n    ${pending.join("\n    ")}`;
+  return `${parts.join("; ")}; undone so that nothing is half-applied:\n    ${(await abandon(client, pending)).join("\n    ")}`;
+}
+
+/** Runs each `abandon` statement outside any transaction; returns them, marking those that failed. */
+async function abandon(client: PoolClient, statements: string[]): Promise<string[]> {
+  const done: string[] = [];
+  for (const sql of statements) {
+    try {
+      await runStatement(client, sql);
+      done.push(sql);
+    } catch (error) {
+      done.push(`${sql} -- failed: ${(error as Error).message}; run it by hand`);
+    }
+  }
+  return done;
 }
 
 /**

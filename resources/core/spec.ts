@@ -125,3 +125,16 @@ export function sqlExpression() {
       error: "must be a single SQL expression: remove the ';'",
     });
 }
+
+/**
+ * A table's declared columns (name, nullability) and PRIMARY KEY / UNIQUE
+ * keys, as a `Table` of the same program declares them: carried by the
+ * resources that build on a table (a hypertable, a foreign key's referenced
+ * table) so that `check` can judge rules that involve both.
+ */
+export function declaredTable() {
+  return z.strictObject({
+    columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),
+    keys: z.array(z.strictObject({ name: identifier(), columns: z.array(identifier()) })),
+  });
+}

@@ -2,6 +2,25 @@
  * Steps are the planner's output: SQL plus what can go wrong running it.
  * Hazards are data (as in pg-schema-diff): a step that carries a hazard the
  * resource does not allow is refused before any step runs.
+ *
+ * Transactions of a plan (core/session.ts `applySteps` runs them so):
+ * consecutive transactional steps share one transaction; a step with
+ * `transactional: false` runs alone, outside any transaction block, and so
+ * commits on its own. That is how a plan mixes one transaction of catalog
+ * changes with the slow, non-blocking work of an online change, e.g. adding
+ * a CHECK to a table with rows:
+ *
+ *   T1  ALTER TABLE … ADD CONSTRAINT c CHECK (…) NOT VALID    (catalog only, brief lock)
+ *   ─   ALTER TABLE … VALIDATE CONSTRAINT c                   (alone: scans under SHARE UPDATE EXCLUSIVE, writes go on)
+ *   T2  … what needs the validated constraint (SET NOT NULL skips its scan)
+ *
+ * Validating inside T1 would hold T1's ACCESS EXCLUSIVE lock for the whole
+ * scan, and the pattern would give nothing (PostgreSQL docs "ALTER TABLE",
+ * Notes). A step that fails after earlier ones committed must not leave half
+ * of a change behind: its `abandon` statement, and that of every step not
+ * reached, undo what the committed steps prepared for them (the NOT VALID
+ * constraint of a failed VALIDATE, the INVALID index of a failed concurrent
+ * build).
  */
 
 /**
@@ -9,8 +28,13 @@
  *   column, replace a non-empty hypertable).
  * - `table-rewrite`: the step rewrites a non-empty table under an ACCESS
  *   EXCLUSIVE lock (e.g. a column type change that is not binary-coercible).
+ * - `blocking-lock`: the step holds a lock that blocks writes (or reads and
+ *   writes) of a table with rows for longer than a catalog change: a scan or
+ *   an index build under it, where no online path exists (e.g. a UNIQUE
+ *   constraint added to a hypertable, which refuses concurrent builds). The
+ *   message names the lock and what waits.
  */
-export const HAZARD_KINDS = ["data-loss", "table-rewrite"] as const;
+export const HAZARD_KINDS = ["data-loss", "table-rewrite", "blocking-lock"] as const;
 export type HazardKind = (typeof HAZARD_KINDS)[number];
 
 export interface Hazard {
@@ -22,13 +46,30 @@ export interface Hazard {
 export interface Step {
   readonly sql: string;
   readonly hazards: readonly Hazard[];
-  /** False for statements that cannot run inside a transaction block (`CREATE INDEX CONCURRENTLY`). */
+  /**
+   * True: shares one transaction with the transactional steps next to it.
+   * False: runs alone, outside any transaction block, committing on its own:
+   * `VALIDATE CONSTRAINT`, `CREATE INDEX CONCURRENTLY`.
+   */
   readonly transactional: boolean;
+  /**
+   * A statement that leaves nothing half-applied when this step fails, or is
+   * never reached because an earlier one failed, after earlier steps
+   * committed (e.g. `DROP CONSTRAINT IF EXISTS` of the NOT VALID constraint a
+   * VALIDATE was to validate). Runs outside any transaction; must succeed
+   * whether or not the step ran (`IF EXISTS`).
+   */
+  readonly abandon?: string;
 }
 
-/** A transactional step without hazards. */
-export function step(sql: string, hazards: readonly Hazard[] = []): Step {
-  return { sql, hazards, transactional: true };
+/** A transactional step, without hazards unless given. */
+export function step(sql: string, hazards: readonly Hazard[] = [], abandon?: string): Step {
+  return abandon === undefined ? { sql, hazards, transactional: true } : { sql, hazards, transactional: true, abandon };
+}
+
+/** A step that runs alone and commits on its own (see {@link Step.transactional}), with what undoes its preparation when it fails. */
+export function ownTransaction(sql: string, abandon?: string, hazards: readonly Hazard[] = []): Step {
+  return abandon === undefined ? { sql, hazards, transactional: false } : { sql, hazards, transactional: false, abandon };
 }
 
 /**

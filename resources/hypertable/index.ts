@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
 import { DatabaseResource } from "../core/resource";
-import { Table, TableArgs } from "../table";
-import { tableSpec } from "../table/spec";
-import type { HypertableInput, HypertableSpec } from "./spec";
+import { Table } from "../table";
+import type { HypertableInput } from "./spec";
 
 /**
  * Inputs of {@link Hypertable}. `table` is a {@link Table} of the same program
@@ -30,22 +29,8 @@ export class Hypertable extends DatabaseResource {
       ...rest,
       schema: declared ? declared.schema : (table as { schema: string }).schema,
       table: declared ? declared.name : (table as { name: string }).name,
-      declaredTable: declared && declaredKeys(declared),
+      declaredTable: table instanceof Table ? table.declaredShape() : undefined,
     };
     super("Hypertable", name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts);
   }
-}
-
-/** The columns' nullability and the key constraints of a table declaration, as its own spec resolves them (unset when it does not validate: the table reports that). */
-function declaredKeys(t: TableArgs): pulumi.Output<HypertableSpec["declaredTable"]> {
-  const { schema, name, columns, primaryKey, uniqueConstraints, checkConstraints } = t;
-  return pulumi.output({ schema, name, columns, primaryKey, uniqueConstraints, checkConstraints }).apply((raw) => {
-    const parsed = tableSpec().safeParse(raw);
-    if (!parsed.success) return undefined;
-    const { columns, primaryKey, uniqueConstraints } = parsed.data;
-    return {
-      columns: columns.map((c) => ({ name: c.name, nullable: c.nullable })),
-      keys: [...(primaryKey ? [primaryKey] : []), ...uniqueConstraints].map((k) => ({ name: k.name!, columns: k.columns })),
-    };
-  });
 }

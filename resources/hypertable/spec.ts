@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { schemaName, identifier, interval } from "../core/spec";
+import { declaredTable, schemaName, identifier, interval } from "../core/spec";
 import { columnstoreSettings, jobSchedule } from "../core/timescaledb";
 
 /**
@@ -14,10 +14,6 @@ const CHUNK_INTERVAL_BOUNDS = {
   max: 2n ** 63n - 1n,
   message: "chunkInterval must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 296533 years), as TimescaleDB stores it in microseconds (a month as 30 days): choose e.g. '1 day' or '7 days'",
 };
-
-function declaredKey() {
-  return z.strictObject({ name: identifier(), columns: z.array(identifier()) });
-}
 
 /**
  * A TimescaleDB hypertable over an existing table (TimescaleDB docs
@@ -56,12 +52,7 @@ export function hypertableSpec() {
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
       migrateData: z.boolean().default(false),
       /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. Read by `check` only: dropped from the checked inputs, so a change of the table alone is no change of the hypertable. */
-      declaredTable: z
-        .strictObject({
-          columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),
-          keys: z.array(declaredKey()),
-        })
-        .optional(),
+      declaredTable: declaredTable().optional(),
     })
     .superRefine((h, ctx) => {
       if (h.columnstorePolicy && !h.compression) {

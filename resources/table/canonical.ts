@@ -19,7 +19,8 @@ export async function canonicalizeTable(client: PoolClient, desired: TableSpec):
 }
 
 async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
-  const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };
+  // Keys and foreign keys hold no expressions; a temporary table cannot reference a permanent one.
+  const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], foreignKeys: undefined, columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };
   const canonical = await inRolledBackTransaction(client, async () => {
     try {
       await runStatement(client, createTableSql("pg_temp.pgstrata_canonical", scratch));

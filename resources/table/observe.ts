@@ -1,9 +1,11 @@
 import type { PoolClient } from "pg";
+import { sameValue } from "../core/compare";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-security";
 import { readDimensions } from "../hypertable/dimensions";
 import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
+import { ForeignKeySpec, REFERENTIAL_ACTIONS, ReferentialAction, referencedKeyProblem } from "./foreign-key";
 import { ColumnSpec, TableSpec } from "./spec";
 
 /** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
@@ -13,14 +15,28 @@ interface CatalogRow extends RowSecurityRow {
   relkind: string;
   comment: string | null;
   columns: { name: string; type: string; nullable: boolean; default: string | null; identity: "a" | "d" | null }[];
-  constraints: { name: string; type: "p" | "u" | "c"; columns: string[]; expression: string | null }[];
+  constraints: {
+    name: string;
+    type: "p" | "u" | "c" | "f";
+    columns: string[];
+    validated: boolean;
+    expression: string | null;
+    /** Foreign keys only (null otherwise), from pg_constraint's conf* columns. */
+    references: { schema: string; name: string; columns: string[] } | null;
+    onDelete: string | null;
+    onUpdate: string | null;
+    setColumns: string[] | null;
+    match: "s" | "f" | "p" | null;
+    deferrable: boolean;
+    deferred: boolean;
+  }[];
 }
 
 /**
  * Columns (format_type spelling, pg_get_expr defaults), PRIMARY KEY / UNIQUE /
- * CHECK constraints, comment and row security (with the partitions and
- * chunks that escape it) of one relation, by oid, in one statement.
- * Run in a pgstrata session (search_path = pg_catalog, public).
+ * CHECK / FOREIGN KEY constraints, comment and row security (with the
+ * partitions and chunks that escape it) of one relation, by oid, in one
+ * statement. Run in a pgstrata session (search_path = pg_catalog, public).
  */
 const TABLE_QUERY = `
 SELECT c.relkind,
@@ -34,8 +50,19 @@ SELECT c.relkind,
                    'name', k.conname, 'type', k.contype,
                    'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i),
-                   'expression', CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END) ORDER BY k.conname)
-                   FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c')), '[]') AS constraints,${ROW_SECURITY_COLUMNS}
+                   'validated', k.convalidated,
+                   'expression', CASE WHEN k.contype = 'c' THEN pg_get_expr(k.conbin, k.conrelid) END,
+                   'references', CASE WHEN k.contype = 'f' THEN json_build_object(
+                      'schema', fn.nspname, 'name', f.relname,
+                      'columns', ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i)
+                                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i)) END,
+                   'onDelete', NULLIF(k.confdeltype, ' '), 'onUpdate', NULLIF(k.confupdtype, ' '), 'match', NULLIF(k.confmatchtype, ' '),
+                   'setColumns', (SELECT array_agg(a.attname ORDER BY u.i) FROM unnest(k.confdelsetcols) WITH ORDINALITY u(attnum, i)
+                                    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum),
+                   'deferrable', k.condeferrable, 'deferred', k.condeferred) ORDER BY k.conname)
+                   FROM pg_constraint k
+                   LEFT JOIN pg_class f ON f.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace
+                  WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'c', 'f')), '[]') AS constraints,${ROW_SECURITY_COLUMNS}
   FROM pg_class c
  WHERE c.oid = to_regclass($1)`;
 
@@ -67,9 +94,30 @@ export async function observeRelation(client: PoolClient, relation: string, as: 
     ),
     primaryKey: primary && { name: primary.name, columns: primary.columns },
     uniqueConstraints: r.constraints.filter((k) => k.type === "u").map((k) => ({ name: k.name, columns: k.columns })),
-    checkConstraints: r.constraints.filter((k) => k.type === "c").map((k) => ({ name: k.name, expression: k.expression ?? "" })),
+    checkConstraints: r.constraints.filter((k) => k.type === "c").map((k) => ({ name: k.name, expression: k.expression ?? "", ...notValid(k) })),
+    foreignKeys: r.constraints.some((k) => k.type === "f") ? r.constraints.filter((k) => k.type === "f").map(foreignKeyOf) : undefined,
     comment: r.comment ?? undefined,
     rowLevelSecurity: observedRowSecurity(r, as.rowLevelSecurity),
+  };
+}
+
+const notValid = (k: { validated: boolean }) => (k.validated ? {} : { notValid: true as const });
+
+const ACTION_OF_LETTER = Object.fromEntries(Object.entries(REFERENTIAL_ACTIONS).map(([action, letter]) => [letter, action as ReferentialAction]));
+
+function foreignKeyOf(k: CatalogRow["constraints"][number]): ForeignKeySpec {
+  const references = k.references!;
+  return {
+    name: k.name,
+    columns: k.columns,
+    references: { table: { schema: references.schema, name: references.name }, columns: references.columns },
+    onDelete: ACTION_OF_LETTER[k.onDelete!],
+    onUpdate: ACTION_OF_LETTER[k.onUpdate!],
+    ...(k.setColumns ? { onDeleteSetColumns: k.setColumns } : {}),
+    // MATCH PARTIAL is not implemented by PostgreSQL; "s" and "f" are all it stores.
+    match: k.match === "f" ? "full" : "simple",
+    deferrable: k.deferrable ? (k.deferred ? "deferred" : "immediate") : false,
+    ...notValid(k),
   };
 }
 
@@ -92,6 +140,14 @@ export interface TableFacts {
   partitioning: string[];
   /** What TimescaleDB builds on the table that refuses row security (compression, continuous aggregates); read only when row security is to be enabled. */
   rowSecurityBlockers: string[];
+  /**
+   * The tables that foreign keys to be added reference, by `schema.name`
+   * (absent: no such table): their columns and the key columns of their
+   * unique indexes that a foreign key can reference. Unset: not read.
+   */
+  referencedTables?: Record<string, { columns: string[]; keys: string[][] }>;
+  /** Foreign keys to be added to a table with rows, by name: the rows that reference no row, up to {@link ROW_COUNT_CAP}. Unset: not read. */
+  orphans?: Record<string, number>;
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
@@ -143,11 +199,65 @@ async function columnsWithNulls(client: PoolClient, relation: string, columns: s
   return columns.filter((_, i) => rows[0][`c${i}`]);
 }
 
-/** Rows, volatile defaults of added columns, NULLs in columns becoming NOT NULL, and hypertable partitioning; read only when the table exists. */
+/**
+ * Columns and referenceable keys of `tables` (`schema.name`), in one round
+ * trip. A key is what PostgreSQL lets a foreign key reference (docs "CREATE
+ * TABLE", REFERENCES; transformFkeyCheckAttrs): the key columns of a valid,
+ * unique, non-deferrable index without predicate or expressions.
+ */
+async function referencedTables(client: PoolClient, tables: { schema: string; name: string }[]): Promise<TableFacts["referencedTables"]> {
+  if (tables.length === 0) return {};
+  const { rows } = await client.query<{ schema: string; name: string; columns: string[]; keys: string[][] | null }>(
+    `SELECT r.schema, r.name,
+            ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum) AS columns,
+            (SELECT json_agg(ARRAY(SELECT a.attname FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
+                                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.n))
+               FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS keys
+       FROM json_to_recordset($1::json) r(schema text, name text)
+       JOIN pg_class c ON c.relname = r.name AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = r.schema) AND c.relkind IN ('r', 'p')`,
+    [JSON.stringify(tables)],
+  );
+  return Object.fromEntries(rows.map((r) => [`${r.schema}.${r.name}`, { columns: r.columns, keys: r.keys ?? [] }]));
+}
+
+/**
+ * Rows of `relation` that `fk` would reject, up to {@link ROW_COUNT_CAP}: a
+ * read-only anti-join over identifiers only (MATCH SIMPLE skips a row with any
+ * NULL key column; MATCH FULL rejects a partly NULL one).
+ */
+async function orphanRows(client: PoolClient, relation: string, fk: ForeignKeySpec): Promise<number> {
+  const ref = qualifiedName(fk.references.table.schema, fk.references.table.name);
+  const matches = fk.columns.map((c, i) => `r.${quoteIdent(fk.references.columns[i])} = t.${quoteIdent(c)}`).join(" AND ");
+  const missing = `NOT EXISTS (SELECT FROM ${ref} r WHERE ${matches})`;
+  const allSet = fk.columns.map((c) => `t.${quoteIdent(c)} IS NOT NULL`).join(" AND ");
+  const where = fk.match === "full" ? `NOT (${fk.columns.map((c) => `t.${quoteIdent(c)} IS NULL`).join(" AND ")}) AND (NOT (${allSet}) OR ${missing})` : `${allSet} AND ${missing}`;
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT FROM ${relation} t WHERE ${where} LIMIT ${ROW_COUNT_CAP}) s`);
+  return rows[0].n;
+}
+
+/** The foreign keys of `desired` that `live` lacks or defines otherwise. */
+function foreignKeysToAdd(desired: TableSpec, live: TableSpec | undefined): ForeignKeySpec[] {
+  return (desired.foreignKeys ?? []).filter((k) => !live?.foreignKeys?.some((l) => sameValue(l, k)));
+}
+
+/**
+ * Rows, volatile defaults of added columns, NULLs in columns becoming NOT
+ * NULL, hypertable partitioning (read only when the table exists), and for
+ * the foreign keys to be added: the referenced tables and, with rows, the
+ * rows each would reject.
+ */
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
-  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [] };
+  const adding = foreignKeysToAdd(desired, live);
+  const referenced = await referencedTables(client, adding.map((k) => k.references.table));
+  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [], referencedTables: referenced };
   const relation = qualifiedName(desired.schema, desired.name);
   const rows = await countRows(client, relation);
+  // Only keys whose columns exist on both sides; planTable refuses the others before any SQL.
+  const checkable = adding.filter((k) => {
+    const target = referenced?.[`${k.references.table.schema}.${k.references.table.name}`];
+    return target && !referencedKeyProblem(k, target.columns, target.keys) && k.columns.every((c) => live.columns.some((l) => l.name === c));
+  });
+  const orphans = rows > 0 ? Object.fromEntries(await Promise.all(checkable.map(async (k) => [k.name, await orphanRows(client, relation, k)] as const))) : {};
   const liveColumn = (name: string) => live.columns.find((l) => l.name === name);
   const added = desired.columns.filter((c) => c.default !== undefined && !liveColumn(c.name));
   const tightened = desired.columns.filter((c) => !c.nullable && liveColumn(c.name)?.nullable).map((c) => c.name);
@@ -160,5 +270,7 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
       desired.rowLevelSecurity?.enabled && !live.rowLevelSecurity?.enabled
         ? describeTimescaleFeatures(`${desired.schema}.${desired.name}`, await readTimescaleFeatures(client, desired.schema, desired.name))
         : [],
+    referencedTables: referenced,
+    orphans,
   };
 }

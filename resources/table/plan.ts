@@ -1,13 +1,13 @@
-import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
+import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
 import { partitioningKeyProblems } from "../hypertable/spec";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
 import { rowSecuritySteps } from "./row-security";
+import { addConstraint, Constraint, constraintsOf, Phases, setNotNull } from "./constraints";
+import { referencedKeyProblem } from "./foreign-key";
 import { ColumnSpec, TableSpec } from "./spec";
-
-type Constraint = { name: string; sql: string };
 
 /** `"name" type [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
 function columnDefinition(c: ColumnSpec): string {
@@ -18,15 +18,6 @@ function columnDefinition(c: ColumnSpec): string {
     c.default === undefined ? "" : `DEFAULT ${c.default}`,
     c.identity ? `GENERATED ${c.identity.toUpperCase()} AS IDENTITY` : "",
   ].filter(Boolean).join(" ");
-}
-
-/** Every constraint of the spec with its definition text, keyed by name. */
-function constraintsOf(t: TableSpec): Constraint[] {
-  return [
-    ...(t.primaryKey ? [{ name: t.primaryKey.name!, sql: `PRIMARY KEY (${quoteIdentList(t.primaryKey.columns)})` }] : []),
-    ...t.uniqueConstraints.map((u) => ({ name: u.name, sql: `UNIQUE (${quoteIdentList(u.columns)})` })),
-    ...t.checkConstraints.map((c) => ({ name: c.name, sql: `CHECK (${c.expression})` })),
-  ];
 }
 
 /** `CREATE TABLE <relation> (columns…, CONSTRAINT … )` */
@@ -56,11 +47,11 @@ export function syncIdentitySequences(relation: string, column?: string): Step {
 
 const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
 
-/** The steps that change one existing column in place; throws when one cannot work with the live data. */
-function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, facts: TableFacts): Step[] {
+/** Adds the steps that change one existing column in place to `phases`; throws when one cannot work with the live data. */
+function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, facts: TableFacts, phases: Phases): void {
   const rows = facts.rows;
   const alter = (clause: string, hazards: Hazard[] = []) => step(`ALTER TABLE ${relation} ALTER COLUMN ${quoteIdent(to.name)} ${clause}`, hazards);
-  const steps: Step[] = [];
+  const steps = phases.catalog;
   if (from.identity && !to.identity) steps.push(alter("DROP IDENTITY"));
   if (from.default !== undefined && from.default !== to.default) steps.push(alter("DROP DEFAULT"));
   if (from.type !== to.type && facts.partitioning.includes(to.name)) {
@@ -89,27 +80,63 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
     steps.push(alter(`TYPE ${to.type} USING ${quoteIdent(to.name)}::${to.type}`, hazards));
   }
   if (to.default !== undefined && from.default !== to.default) steps.push(alter(`SET DEFAULT ${to.default}`));
-  if (from.nullable !== to.nullable) steps.push(alter(to.nullable ? "DROP NOT NULL" : "SET NOT NULL"));
+  if (to.nullable && !from.nullable) steps.push(alter("DROP NOT NULL"));
   if (to.identity && from.identity && from.identity !== to.identity) steps.push(alter(`SET GENERATED ${to.identity.toUpperCase()}`));
-  if (to.identity && !from.identity) steps.push(alter(`ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`), syncIdentitySequences(relation, to.name));
-  return steps;
+  // The server requires NOT NULL before ADD GENERATED.
+  const identity = to.identity && !from.identity ? [alter(`ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`), syncIdentitySequences(relation, to.name)] : [];
+  if (!to.nullable && from.nullable) setNotNull(relation, to.name, rows, phases, identity);
+  else steps.push(...identity);
+}
+
+/**
+ * Throws, before any SQL, when a foreign key to be added cannot work: its
+ * referenced table is missing, its referenced columns are not a key of it,
+ * or rows of the table reference no row (facts read while planning).
+ */
+function refuseBrokenForeignKeys(table: string, desired: TableSpec, adding: Set<string>, facts: TableFacts | undefined): void {
+  for (const fk of (desired.foreignKeys ?? []).filter((k) => adding.has(k.name))) {
+    const target = `${fk.references.table.schema}.${fk.references.table.name}`;
+    const self = target === table;
+    const referenced = self ? undefined : facts?.referencedTables?.[target];
+    if (!self && facts?.referencedTables && !referenced) {
+      throw new Error(`Table ${table}: foreignKeys[${fk.name}].references.table: table ${target} does not exist: create it first (pass its Table resource as references.table, so that this table depends on it).`);
+    }
+    const problem = referenced && referencedKeyProblem(fk, referenced.columns, referenced.keys);
+    if (problem) throw new Error(`Table ${table}: foreignKeys[${fk.name}].references.columns: ${problem}`);
+    const orphans = facts?.orphans?.[fk.name] ?? 0;
+    if (orphans > 0) {
+      throw new Error(
+        `Table ${table}: foreignKeys[${fk.name}]: ${describeRows(orphans, ROW_COUNT_CAP)} of ${table} reference no row of ${target} ((${fk.columns.join(", ")}) → (${fk.references.columns.join(", ")})), so the key cannot be validated. ` +
+          `Delete or repair those rows (or set their columns NULL) first, then apply again.`,
+      );
+    }
+  }
 }
 
 /**
  * Steps from `live` to `desired`, in an order PostgreSQL accepts: drop changed
  * or removed constraints, drop columns, add columns, alter columns, add
- * constraints, comment, row security. Dropping a column of a non-empty table is a
- * `data-loss` hazard; a rewriting type change, or adding an identity column or
- * one with a volatile default, to one is `table-rewrite`.
+ * constraints, comment, row security. On a table with rows, constraints and NOT NULL are
+ * added online (table/constraints.ts): the catalog changes in one
+ * transaction, then each VALIDATE and each concurrent index build alone,
+ * then one transaction that finishes them (core/step.ts); a changed
+ * constraint keeps guarding the rows until its replacement is valid.
+ * Dropping a column of a non-empty table is a `data-loss` hazard; a
+ * rewriting type change, or adding an identity column or one with a volatile
+ * default, to one is `table-rewrite`; a key added to a hypertable with rows
+ * is `blocking-lock`.
  * Throws (before any SQL) when a step cannot work: a NOT NULL column without
  * default added to a table with rows, a vector dimension change with rows,
  * NOT NULL on a column holding NULLs, a type change of a hypertable's
- * partitioning column, a key on a hypertable without its partitioning columns.
+ * partitioning column, a key on a hypertable without its partitioning columns,
+ * a foreign key to a missing table or to columns that are not a key of it, or
+ * one that rows of the table violate.
  */
 export function planTable(live: TableSpec | undefined, desired: TableSpec, facts: TableFacts | undefined): Step[] {
   const relation = qualifiedName(desired.schema, desired.name);
   const table = `${desired.schema}.${desired.name}`;
   if (!live) {
+    refuseBrokenForeignKeys(table, desired, new Set((desired.foreignKeys ?? []).map((k) => k.name)), facts);
     return [
       step(createTableSql(relation, desired)),
       ...(desired.comment === undefined ? [] : [commentStep(relation, desired)]),
@@ -123,11 +150,16 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
   const wanted = new Set(desired.columns.map((c) => c.name));
   const [liveConstraints, desiredConstraints] = [constraintsOf(live), constraintsOf(desired)];
   const same = (k: Constraint) => desiredConstraints.some((d) => d.name === k.name && d.sql === k.sql);
+  const declared = new Set(desiredConstraints.map((k) => k.name));
+  const phases: Phases = { catalog: [], validate: [], build: [], finish: [] };
 
-  const steps: Step[] = liveConstraints.filter((k) => !same(k)).map((k) => step(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(k.name)}`));
+  // With rows, a changed constraint is replaced online by addConstraint; only removed ones are dropped here.
+  for (const k of liveConstraints.filter((k) => !same(k) && (rows === 0 || !declared.has(k.name)))) {
+    phases.catalog.push(step(`ALTER TABLE ${relation} DROP CONSTRAINT ${quoteIdent(k.name)}`));
+  }
   for (const c of live.columns.filter((c) => !wanted.has(c.name))) {
     const hazards: Hazard[] = rows > 0 ? [{ kind: "data-loss", message: `dropping column "${c.name}" of ${table} discards its values in ${describeRows(rows, ROW_COUNT_CAP)}` }] : [];
-    steps.push(step(`ALTER TABLE ${relation} DROP COLUMN ${quoteIdent(c.name)}`, hazards));
+    phases.catalog.push(step(`ALTER TABLE ${relation} DROP COLUMN ${quoteIdent(c.name)}`, hazards));
   }
   for (const c of desired.columns) {
     const current = liveColumns.get(c.name);
@@ -142,19 +174,22 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
       const hazards: Hazard[] = rewrites
         ? [{ kind: "table-rewrite", message: `adding column "${c.name}" of ${table} with ${c.identity ? "an identity" : `the volatile default ${c.default}`} rewrites ${describeRows(rows, ROW_COUNT_CAP)} under an ACCESS EXCLUSIVE lock` }]
         : [];
-      steps.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`, hazards));
+      phases.catalog.push(step(`ALTER TABLE ${relation} ADD COLUMN ${columnDefinition(c)}`, hazards));
     } else if (!sameValue(current, c)) {
-      steps.push(...alterColumn(relation, table, current, c, f));
+      alterColumn(relation, table, current, c, f, phases);
     }
   }
   const liveNames = new Set(liveConstraints.filter(same).map((k) => k.name));
   const addedKeys = [...(desired.primaryKey ? [desired.primaryKey] : []), ...desired.uniqueConstraints].filter((k) => !liveNames.has(k.name!));
   const keyProblems = partitioningKeyProblems(table, f.partitioning, addedKeys.map((k) => ({ name: k.name!, columns: k.columns })));
   if (keyProblems.length > 0) throw new Error(`Table ${table}: ${keyProblems.join("\n")}`);
-  steps.push(...desiredConstraints.filter((k) => !liveNames.has(k.name)).map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)));
-  if (live.comment !== desired.comment) steps.push(commentStep(relation, desired));
-  steps.push(...rowSecuritySteps(relation, table, live.rowLevelSecurity, desired.rowLevelSecurity, f.rowSecurityBlockers));
-  return steps;
+  const adding = desiredConstraints.filter((k) => !liveNames.has(k.name));
+  refuseBrokenForeignKeys(table, desired, new Set(adding.map((k) => k.name)), facts);
+  const target = { relation, table, schema: quoteIdent(desired.schema), facts: f };
+  for (const k of adding) addConstraint(target, k, rows > 0 ? liveConstraints.find((l) => l.name === k.name) : undefined, phases);
+  if (live.comment !== desired.comment) phases.catalog.push(commentStep(relation, desired));
+  phases.catalog.push(...rowSecuritySteps(relation, table, live.rowLevelSecurity, desired.rowLevelSecurity, f.rowSecurityBlockers));
+  return [...phases.catalog, ...phases.validate, ...phases.build, ...phases.finish];
 }
 
 /** `DROP TABLE`; a `data-loss` hazard when the table holds rows. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
 import { columnType } from "./column-type";
 import { rowLevelSecuritySpec } from "./row-security";
+import { foreignKey, ForeignKeySpec, referencedKeyProblem } from "./foreign-key";
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -30,10 +31,13 @@ function key() {
 }
 
 /**
- * A table (docs "CREATE TABLE"): columns, primary key, unique and CHECK
- * constraints, comment. Cross-field rules: column and constraint names are
- * unique; key columns exist; identity columns are integers without a default;
- * a nullable primary-key column is a contradiction.
+ * A table (docs "CREATE TABLE"): columns, primary key, unique, CHECK and
+ * foreign-key constraints, comment. Cross-field rules: column and constraint
+ * names are unique; key columns exist; identity columns are integers without
+ * a default; a nullable primary-key column is a contradiction; a foreign
+ * key's columns exist, match its referenced columns in number, and (when the
+ * referenced table's declaration is known, or it is this table) reference a
+ * PRIMARY KEY or UNIQUE constraint.
  */
 export function tableSpec() {
   return z
@@ -50,6 +54,8 @@ export function tableSpec() {
       uniqueConstraints: z.array(key().extend({ name: identifier() })).default([]),
       /** `CHECK` constraints: a name and a boolean SQL expression. */
       checkConstraints: z.array(z.strictObject({ name: identifier(), expression: sqlExpression() })).default([]),
+      /** `FOREIGN KEY` constraints (see table/foreign-key.ts). Added to a table with rows as NOT VALID, then validated in a transaction of its own. None: unset (so state written before foreign keys existed compares equal). */
+      foreignKeys: z.array(foreignKey()).optional(),
       /** `COMMENT ON TABLE`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
       comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
       /** Row-level security `{ enabled, forced }`; unset: not managed. See {@link rowLevelSecuritySpec} for what users get wrong. */
@@ -66,7 +72,30 @@ export function tableSpec() {
           ctx.addIssue({ code: "custom", path: [...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), "columns"], message: `column "${c}" is not declared in columns` });
         }
       }
-      const constraintNames = [...(t.primaryKey ? [t.primaryKey.name ?? `${t.name}_pkey`] : []), ...t.uniqueConstraints.map((u) => u.name), ...t.checkConstraints.map((c) => c.name)];
+      (t.foreignKeys ?? []).forEach((fk, i) => {
+        for (const c of fk.columns.filter((c) => !names.includes(c))) {
+          ctx.addIssue({ code: "custom", path: ["foreignKeys", i, "columns"], message: `column "${c}" is not declared in columns` });
+        }
+        if (fk.references.columns.length !== fk.columns.length) {
+          ctx.addIssue({ code: "custom", path: ["foreignKeys", i, "references", "columns"], message: `${fk.columns.length} referencing column(s) but ${fk.references.columns.length} referenced: list one referenced column per column, in the same order` });
+        }
+        if (fk.onDeleteSetColumns && !["set null", "set default"].includes(fk.onDelete)) {
+          ctx.addIssue({ code: "custom", path: ["foreignKeys", i, "onDeleteSetColumns"], message: `only with onDelete "set null" or "set default", not "${fk.onDelete}": remove it` });
+        }
+        for (const c of (fk.onDeleteSetColumns ?? []).filter((c) => !fk.columns.includes(c))) {
+          ctx.addIssue({ code: "custom", path: ["foreignKeys", i, "onDeleteSetColumns"], message: `"${c}" is not one of the key's columns (${fk.columns.join(", ")})` });
+        }
+        const self = fk.references.table.schema === t.schema && fk.references.table.name === t.name;
+        const target = self ? { columns: t.columns.map((c) => c.name), keys: ownKeys(t) } : fk.references.declaredTable && { columns: fk.references.declaredTable.columns.map((c) => c.name), keys: fk.references.declaredTable.keys.map((k) => k.columns) };
+        const problem = target && referencedKeyProblem(fk, target.columns, target.keys);
+        if (problem) ctx.addIssue({ code: "custom", path: ["foreignKeys", i, "references", "columns"], message: problem });
+      });
+      const constraintNames = [
+        ...(t.primaryKey ? [t.primaryKey.name ?? `${t.name}_pkey`] : []),
+        ...t.uniqueConstraints.map((u) => u.name),
+        ...t.checkConstraints.map((c) => c.name),
+        ...(t.foreignKeys ?? []).map((f) => f.name),
+      ];
       constraintNames.forEach((n, i) => {
         if (constraintNames.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["uniqueConstraints"], message: `constraint name "${n}" is used twice` });
       });
@@ -92,9 +121,22 @@ export function tableSpec() {
       // Catalog order (pg_constraint by conname), so declared and live lists compare exactly.
       uniqueConstraints: [...t.uniqueConstraints].sort(byName),
       checkConstraints: [...t.checkConstraints].sort(byName),
+      foreignKeys: t.foreignKeys?.length ? t.foreignKeys.map(({ references: { table, columns }, ...fk }): ForeignKeySpec => ({ ...fk, references: { table, columns } })).sort(byName) : undefined,
     }));
 }
 
-export type TableSpec = z.output<ReturnType<typeof tableSpec>>;
+/** The column lists of a table input's PRIMARY KEY and UNIQUE constraints. */
+function ownKeys(t: { primaryKey?: { columns: string[] }; uniqueConstraints: { columns: string[] }[] }): string[][] {
+  return [...(t.primaryKey ? [t.primaryKey.columns] : []), ...t.uniqueConstraints.map((u) => u.columns)];
+}
+
+type Parsed = z.output<ReturnType<typeof tableSpec>>;
+/**
+ * The canonical table shape. Observe marks a live CHECK or foreign key that is
+ * NOT VALID (an interrupted online change, or one added by hand) with
+ * `notValid: true`, which no spec yields: it shows as drift and the next
+ * update validates it again.
+ */
+export type TableSpec = Omit<Parsed, "checkConstraints"> & { checkConstraints: (Parsed["checkConstraints"][number] & { notValid?: true })[] };
 export type TableInput = z.input<ReturnType<typeof tableSpec>>;
 export type ColumnSpec = TableSpec["columns"][number];

@@ -1,4 +1,5 @@
 import { Step } from "../../resources/core/step";
+import { temporaryName } from "../../resources/table/constraints";
 import { dropTable, planTable } from "../../resources/table/plan";
 import { TableFacts } from "../../resources/table/observe";
 import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
@@ -180,9 +181,20 @@ describe("alter column nullability, default, identity", () => {
   const col = (c: object) => spec({ columns: [{ name: "v", type: "int", ...c }] });
   const alter = (clause: string) => `ALTER TABLE "app"."t" ALTER COLUMN "v" ${clause}`;
 
-  test("nullable → NOT NULL and back", () => {
-    expect(sqlOf(planTable(col({}), col({ nullable: false }), rows(1)))).toEqual([alter("SET NOT NULL")]);
+  test("nullable → NOT NULL and back, on an empty table", () => {
+    expect(sqlOf(planTable(col({}), col({ nullable: false }), rows(0)))).toEqual([alter("SET NOT NULL")]);
     expect(sqlOf(planTable(col({ nullable: false }), col({}), rows(1)))).toEqual([alter("DROP NOT NULL")]);
+  });
+
+  test("NOT NULL on a table with rows: a CHECK (v IS NOT NULL) added NOT VALID, validated alone, then SET NOT NULL (no scan) and the check dropped", () => {
+    const check = `"${temporaryName("not null", "v")}"`;
+    const steps = planTable(col({}), col({ nullable: false }), rows(3));
+    expect(steps).toEqual([
+      { sql: `ALTER TABLE "app"."t" ADD CONSTRAINT ${check} CHECK ("v" IS NOT NULL) NOT VALID`, hazards: [], transactional: true },
+      { sql: `ALTER TABLE "app"."t" VALIDATE CONSTRAINT ${check}`, hazards: [], transactional: false, abandon: `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS ${check}` },
+      { sql: alter("SET NOT NULL"), hazards: [], transactional: true, abandon: `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS ${check}` },
+      { sql: `ALTER TABLE "app"."t" DROP CONSTRAINT ${check}`, hazards: [], transactional: true },
+    ]);
   });
 
   test("set, change and remove a default", () => {
@@ -197,10 +209,14 @@ describe("alter column nullability, default, identity", () => {
   });
 
   test("making a column an identity sets NOT NULL before ADD GENERATED (the server requires it), then moves the new sequence past the stored values", () => {
-    const sql = sqlOf(planTable(col({}), col({ identity: "always" }), rows(1)));
+    const sql = sqlOf(planTable(col({}), col({ identity: "always" }), rows(0)));
     expect(sql.slice(0, 2)).toEqual([alter("SET NOT NULL"), alter("ADD GENERATED ALWAYS AS IDENTITY")]);
     expect(sql[2]).toMatch(/^SELECT setval\(.*pg_get_serial_sequence\('"app"\."t"', a\.attname\).* AND a\.attname = 'v'$/s);
     expect(sql).toHaveLength(3);
+    // With rows, NOT NULL goes the online way first; the identity follows it.
+    const online = sqlOf(planTable(col({}), col({ identity: "always" }), rows(1)));
+    expect(online.slice(2, 5)).toEqual([alter("SET NOT NULL"), `ALTER TABLE "app"."t" DROP CONSTRAINT "${temporaryName("not null", "v")}"`, alter("ADD GENERATED ALWAYS AS IDENTITY")]);
+    expect(online).toHaveLength(6);
   });
 
   test("removing an identity drops it (the column then defaults to nullable)", () => {
@@ -216,14 +232,37 @@ describe("alter column nullability, default, identity", () => {
 describe("constraints", () => {
   const base = { columns: [{ name: "id", type: "int" }, { name: "at", type: "timestamptz", nullable: false }, { name: "v", type: "text" }] };
 
-  test("adding a unique constraint and a check", () => {
-    const steps = planTable(
-      spec(base),
-      spec({ ...base, uniqueConstraints: [{ name: "t_v_key", columns: ["v"] }], checkConstraints: [{ name: "v_len", expression: "length(v) > 0" }] }),
-      rows(4),
-    );
+  const withUniqueAndCheck = spec({ ...base, uniqueConstraints: [{ name: "t_v_key", columns: ["v"] }], checkConstraints: [{ name: "v_len", expression: "length(v) > 0" }] });
+
+  test("adding a unique constraint and a check to an empty table: plain ADD CONSTRAINT, one transaction", () => {
+    const steps = planTable(spec(base), withUniqueAndCheck, rows(0));
     expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" ADD CONSTRAINT "t_v_key" UNIQUE ("v")`, `ALTER TABLE "app"."t" ADD CONSTRAINT "v_len" CHECK (length(v) > 0)`]);
     expect(hazardsOf(steps)).toEqual([]);
+    expect(steps.every((s) => s.transactional)).toBe(true);
+  });
+
+  test("adding them to a table with rows: CHECK NOT VALID then VALIDATE alone; UNIQUE through CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX", () => {
+    const steps = planTable(spec(base), withUniqueAndCheck, rows(4));
+    expect(steps).toEqual([
+      { sql: `ALTER TABLE "app"."t" ADD CONSTRAINT "v_len" CHECK (length(v) > 0) NOT VALID`, hazards: [], transactional: true },
+      { sql: `ALTER TABLE "app"."t" VALIDATE CONSTRAINT "v_len"`, hazards: [], transactional: false, abandon: `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS "v_len"` },
+      { sql: `CREATE UNIQUE INDEX CONCURRENTLY "t_v_key" ON "app"."t" ("v")`, hazards: [], transactional: false, abandon: `DROP INDEX CONCURRENTLY IF EXISTS "app"."t_v_key"` },
+      { sql: `ALTER TABLE "app"."t" ADD CONSTRAINT "t_v_key" UNIQUE USING INDEX "t_v_key"`, hazards: [], transactional: true, abandon: `DROP INDEX CONCURRENTLY IF EXISTS "app"."t_v_key"` },
+    ]);
+  });
+
+  test("on a hypertable with rows a key is a plain ADD CONSTRAINT (TimescaleDB refuses the concurrent path): a blocking-lock hazard", () => {
+    const desired = spec({ ...base, uniqueConstraints: [{ name: "t_v_key", columns: ["v", "at"] }] });
+    const steps = planTable(spec(base), desired, rows(4, [], { partitioning: ["at"] }));
+    expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" ADD CONSTRAINT "t_v_key" UNIQUE ("v", "at")`]);
+    expect(hazardsOf(steps)).toEqual([
+      {
+        kind: "blocking-lock",
+        message:
+          `adding UNIQUE ("v", "at") as t_v_key to hypertable app.t builds its index on every chunk of 4 rows under an ACCESS EXCLUSIVE lock: reads and writes of app.t wait until it is built ` +
+          `(TimescaleDB refuses concurrent builds and ADD CONSTRAINT … USING INDEX on hypertables)`,
+      },
+    ]);
   });
 
   test("removing one", () => {
@@ -231,18 +270,39 @@ describe("constraints", () => {
     expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" DROP CONSTRAINT "t_v_key"`]);
   });
 
-  test("changing a primary key's columns drops and re-adds it under its name", () => {
-    const steps = planTable(spec({ ...base, primaryKey: { columns: ["id"] } }), spec({ ...base, primaryKey: { columns: ["id", "at"] } }), rows(4));
-    expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" DROP CONSTRAINT "t_pkey"`, `ALTER TABLE "app"."t" ADD CONSTRAINT "t_pkey" PRIMARY KEY ("id", "at")`]);
+  test("changing a primary key's columns drops and re-adds it under its name; with rows, the new index is built concurrently before the old key goes", () => {
+    const [from, to] = [spec({ ...base, primaryKey: { columns: ["id", "at"] } }), spec({ ...base, primaryKey: { columns: ["at", "id"] } })];
+    expect(sqlOf(planTable(from, to, rows(0)))).toEqual([`ALTER TABLE "app"."t" DROP CONSTRAINT "t_pkey"`, `ALTER TABLE "app"."t" ADD CONSTRAINT "t_pkey" PRIMARY KEY ("at", "id")`]);
+    const index = `"${temporaryName("replace", "t_pkey")}"`;
+    expect(sqlOf(planTable(from, to, rows(4)))).toEqual([
+      `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON "app"."t" ("at", "id")`,
+      `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS "t_pkey"`,
+      `ALTER TABLE "app"."t" ADD CONSTRAINT "t_pkey" PRIMARY KEY USING INDEX ${index}`,
+    ]);
   });
 
-  test("changing a check's expression drops and re-adds it", () => {
-    const steps = planTable(
+  test("changing a check's expression drops and re-adds it; with rows, the old one guards the rows until its replacement is validated", () => {
+    const [from, to] = [
       spec({ ...base, checkConstraints: [{ name: "v_len", expression: "(length(v) > 0)" }] }),
       spec({ ...base, checkConstraints: [{ name: "v_len", expression: "(length(v) > 1)" }] }),
-      rows(4),
-    );
-    expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" DROP CONSTRAINT "v_len"`, `ALTER TABLE "app"."t" ADD CONSTRAINT "v_len" CHECK ((length(v) > 1))`]);
+    ];
+    expect(sqlOf(planTable(from, to, rows(0)))).toEqual([`ALTER TABLE "app"."t" DROP CONSTRAINT "v_len"`, `ALTER TABLE "app"."t" ADD CONSTRAINT "v_len" CHECK ((length(v) > 1))`]);
+    const next = `"${temporaryName("replace", "v_len")}"`;
+    const steps = planTable(from, to, rows(4));
+    expect(sqlOf(steps)).toEqual([
+      `ALTER TABLE "app"."t" ADD CONSTRAINT ${next} CHECK ((length(v) > 1)) NOT VALID`,
+      `ALTER TABLE "app"."t" VALIDATE CONSTRAINT ${next}`,
+      `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS "v_len"`,
+      `ALTER TABLE "app"."t" RENAME CONSTRAINT ${next} TO "v_len"`,
+    ]);
+    expect(steps.map((s) => s.abandon)).toEqual([undefined, `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS ${next}`, undefined, `ALTER TABLE "app"."t" DROP CONSTRAINT IF EXISTS ${next}`]);
+  });
+
+  test("a live CHECK left NOT VALID is drift: it is replaced by a validated one", () => {
+    const live = spec({ ...base, checkConstraints: [{ name: "v_len", expression: "(length(v) > 0)" }] });
+    const notValid = { ...live, checkConstraints: [{ ...live.checkConstraints[0], notValid: true as const }] };
+    expect(sqlOf(planTable(notValid, live, rows(4)))).toContain(`ALTER TABLE "app"."t" RENAME CONSTRAINT "${temporaryName("replace", "v_len")}" TO "v_len"`);
+    expect(planTable(live, live, rows(4))).toEqual([]);
   });
 
   test("order: drop constraints, drop columns, then each declared column in order (alter or add), add constraints, comment", () => {
@@ -299,7 +359,7 @@ describe("refused before any SQL, from facts about the live data", () => {
     expect(() => planTable(live, desired, rows(3, [], { nullsIn: ["device"] }))).toThrow(
       /^Table app\.t: columns\[device\]\.nullable: some rows hold NULL in "device", so it cannot become NOT NULL\. Backfill them first/,
     );
-    expect(sqlOf(planTable(live, desired, rows(3)))).toEqual([`ALTER TABLE "app"."t" ALTER COLUMN "device" SET NOT NULL`]);
+    expect(sqlOf(planTable(live, desired, rows(0)))).toEqual([`ALTER TABLE "app"."t" ALTER COLUMN "device" SET NOT NULL`]);
   });
 
   test("a type change of a hypertable's partitioning column", () => {
