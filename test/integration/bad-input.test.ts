@@ -66,6 +66,16 @@ const declaredTable = (keys: { name: string; columns: string[] }[], atNullable =
   keys,
 });
 
+/** A table with one foreign key `fk` (named after the table). */
+const fkTable = (name: string, fk: Record<string, unknown>) => ({
+  schema: "app",
+  name,
+  columns: [{ name: "id", type: "bigint" }, { name: "customer_id", type: "bigint" }],
+  foreignKeys: [{ name: `${name}_fk`, ...fk }],
+});
+/** A referenced table's declaration, as the Table class carries it. */
+const customers = { columns: [{ name: "id", nullable: false }, { name: "email", nullable: true }, { name: "region", nullable: true }], keys: [{ name: "customers_pkey", columns: ["id"] }, { name: "customers_email_key", columns: ["email"] }] };
+
 const BAD_INPUTS: BadInput[] = [
   {
     label: "empty schema name",
@@ -131,6 +141,38 @@ const BAD_INPUTS: BadInput[] = [
     property: "colums",
     reason: /colums.*(did you mean|remove|columns)/is,
     absent: { relations: [["app", "misspelled_columns"]] },
+  },
+  {
+    label: "foreign key on a column the table does not declare",
+    kind: "Table",
+    inputs: fkTable("fk_missing_column", { columns: ["customer"], references: { table: { schema: "app", name: "customers" }, columns: ["id"] } }),
+    property: "foreignKeys[0].columns",
+    reason: /^column "customer" is not declared in columns$/,
+    absent: { relations: [["app", "fk_missing_column"]] },
+  },
+  {
+    label: "foreign key to a column the referenced (declared) table lacks",
+    kind: "Table",
+    inputs: fkTable("fk_missing_referenced", { columns: ["customer_id"], references: { table: { schema: "app", name: "customers" }, columns: ["uuid"], declaredTable: customers } }),
+    property: "foreignKeys[0].references.columns",
+    reason: /^table app\.customers has no column "uuid": name columns of app\.customers \(id, email, region\)$/,
+    absent: { relations: [["app", "fk_missing_referenced"]] },
+  },
+  {
+    label: "foreign key to columns that are not a key of the referenced (declared) table",
+    kind: "Table",
+    inputs: fkTable("fk_not_unique", { columns: ["customer_id"], references: { table: { schema: "app", name: "customers" }, columns: ["region"], declaredTable: customers } }),
+    property: "foreignKeys[0].references.columns",
+    reason: /^\(region\) is not a PRIMARY KEY or UNIQUE constraint of app\.customers \(its keys are \(id\), \(email\)\): reference one of its keys, or declare a unique constraint on these columns in app\.customers$/,
+    absent: { relations: [["app", "fk_not_unique"]] },
+  },
+  {
+    label: "foreign key with an unknown referential action 'delete'",
+    kind: "Table",
+    inputs: fkTable("fk_action", { columns: ["customer_id"], references: { table: { schema: "app", name: "customers" }, columns: ["id"] }, onDelete: "delete" }),
+    property: "foreignKeys[0].onDelete",
+    reason: /^"delete" is not a referential action: use one of "no action", "restrict", "cascade", "set null", "set default"$/,
+    absent: { relations: [["app", "fk_action"]] },
   },
   {
     label: "hypertable with a malformed chunkInterval '7 dayz'",

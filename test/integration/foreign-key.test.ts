@@ -1,0 +1,256 @@
+import { providerFor } from "../../resources/core/provider";
+import { temporaryName } from "../../resources/table/constraints";
+import { tableKind } from "../../resources/table/kind";
+import { conformanceCycle } from "../support/conformance";
+import { scratchDatabase } from "../support/scratch";
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+const provider = providerFor(tableKind);
+beforeAll(async () => {
+  db = await scratchDatabase("foreign_key");
+  await db.sql.query(`
+    CREATE SCHEMA shop;
+    CREATE TABLE shop.customers (id bigint PRIMARY KEY, region text NOT NULL, code text, UNIQUE (region, code));
+    INSERT INTO shop.customers SELECT g, 'eu', 'c' || g FROM generate_series(1, 10) g`);
+});
+afterAll(() => db.close());
+
+const q = async (sql: string, params: unknown[] = []) => (await db.sql.query(sql, params)).rows;
+const constraints = (table: string) => q("SELECT conname, pg_get_constraintdef(oid) AS def, convalidated AS valid FROM pg_constraint WHERE conrelid = to_regclass($1) ORDER BY conname", [table]);
+const checked = async (inputs: object, olds: object = {}) => {
+  const result = await provider.check!(olds, inputs);
+  expect(result.failures ?? []).toEqual([]);
+  return result.inputs;
+};
+
+const orders = (url: string, extra: object = {}) => ({
+  connection: { url },
+  schema: "shop",
+  name: "orders",
+  columns: [
+    { name: "id", type: "bigint", identity: "always" },
+    { name: "customer_id", type: "bigint", nullable: false },
+    { name: "region", type: "text" },
+    { name: "code", type: "text" },
+  ],
+  primaryKey: { columns: ["id"] },
+  foreignKeys: [
+    { name: "orders_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] }, onDelete: "cascade" },
+    {
+      name: "orders_code_fk",
+      columns: ["region", "code"],
+      references: { table: { schema: "shop", name: "customers" }, columns: ["code", "region"] },
+      onDelete: "set null",
+      onDeleteSetColumns: ["code"],
+      match: "full",
+      deferrable: "deferred",
+    },
+  ],
+  ...extra,
+});
+
+describe("Table.foreignKeys conformance cycle", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = orders(db.url);
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async () => {
+        expect(await constraints("shop.orders")).toEqual([
+          { conname: "orders_code_fk", def: "FOREIGN KEY (region, code) REFERENCES shop.customers(code, region) MATCH FULL ON DELETE SET NULL (code) DEFERRABLE INITIALLY DEFERRED", valid: true },
+          { conname: "orders_customer_fk", def: "FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON DELETE CASCADE", valid: true },
+          { conname: "orders_pkey", def: "PRIMARY KEY (id)", valid: true },
+        ]);
+      },
+      drift: { sql: "ALTER TABLE shop.orders DROP CONSTRAINT orders_customer_fk", property: "foreignKeys" },
+      update: {
+        inputs: { ...base, foreignKeys: [{ ...base.foreignKeys[0], onDelete: "restrict", onUpdate: "cascade" }] },
+        verify: async () => {
+          expect(await constraints("shop.orders")).toEqual([
+            { conname: "orders_customer_fk", def: "FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON UPDATE CASCADE ON DELETE RESTRICT", valid: true },
+            { conname: "orders_pkey", def: "PRIMARY KEY (id)", valid: true },
+          ]);
+        },
+      },
+      replace: { inputs: { ...base, name: "purchases" }, property: "name" },
+      refuseDelete: {
+        prepare: async (sql) => void (await sql.query("INSERT INTO shop.orders (customer_id) VALUES (1)")),
+        error: /\[data-loss\] dropping table shop\.orders discards its 1 row/,
+        allow: { allowHazards: ["data-loss"] },
+      },
+      verifyDeleted: async () => expect((await q("SELECT to_regclass('shop.orders') AS t"))[0].t).toBeNull(),
+    };
+  });
+});
+
+describe("adding constraints to a table with rows", () => {
+  const base = <T extends object>(extra: T = {} as T) => ({
+    connection: { url: db.url },
+    schema: "shop",
+    name: "lines",
+    columns: [
+      { name: "id", type: "bigint" },
+      { name: "customer_id", type: "bigint" },
+      { name: "qty", type: "integer" },
+    ],
+    ...extra,
+  });
+  let outs: Record<string, unknown>;
+  const update = async (s: object) => provider.update!("shop.lines", outs, await checked(s, outs));
+
+  beforeAll(async () => {
+    outs = (await provider.create(await checked(base()))).outs;
+    await q("INSERT INTO shop.lines SELECT g, 1 + g % 10, g FROM generate_series(1, 100) g");
+  });
+
+  test("CHECK and FOREIGN KEY: NOT VALID in one transaction, then each VALIDATE alone; the result is validated and shows no diff", async () => {
+    const s = base({
+      checkConstraints: [{ name: "qty_positive", expression: "qty > 0" }],
+      foreignKeys: [{ name: "lines_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] } }],
+    });
+    outs = (await update(s)).outs;
+    expect(outs.appliedSql).toEqual([
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "qty_positive" CHECK ((qty > 0)) NOT VALID`,
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "lines_customer_fk" FOREIGN KEY ("customer_id") REFERENCES "shop"."customers" ("id") NOT VALID`,
+      `ALTER TABLE "shop"."lines" VALIDATE CONSTRAINT "qty_positive"`,
+      `ALTER TABLE "shop"."lines" VALIDATE CONSTRAINT "lines_customer_fk"`,
+    ]);
+    expect((await constraints("shop.lines")).map((c) => [c.conname, c.valid])).toEqual([["lines_customer_fk", true], ["qty_positive", true]]);
+    expect((await provider.diff!("shop.lines", outs, await checked(s, outs))).changes).toBe(false);
+  });
+
+  test("UNIQUE and PRIMARY KEY: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX; NOT NULL through a validated CHECK", async () => {
+    const s = base({
+      columns: [{ name: "id", type: "bigint" }, { name: "customer_id", type: "bigint", nullable: false }, { name: "qty", type: "integer" }],
+      primaryKey: { columns: ["id"] },
+      uniqueConstraints: [{ name: "lines_customer_qty_key", columns: ["customer_id", "qty"] }],
+      checkConstraints: [{ name: "qty_positive", expression: "qty > 0" }],
+      foreignKeys: [{ name: "lines_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] } }],
+    });
+    outs = (await update(s)).outs;
+    const [id, customer] = [temporaryName("not null", "id"), temporaryName("not null", "customer_id")];
+    expect(outs.appliedSql).toEqual([
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "${id}" CHECK ("id" IS NOT NULL) NOT VALID`,
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "${customer}" CHECK ("customer_id" IS NOT NULL) NOT VALID`,
+      `ALTER TABLE "shop"."lines" VALIDATE CONSTRAINT "${id}"`,
+      `ALTER TABLE "shop"."lines" VALIDATE CONSTRAINT "${customer}"`,
+      `CREATE UNIQUE INDEX CONCURRENTLY "lines_pkey" ON "shop"."lines" ("id")`,
+      `CREATE UNIQUE INDEX CONCURRENTLY "lines_customer_qty_key" ON "shop"."lines" ("customer_id", "qty")`,
+      `ALTER TABLE "shop"."lines" ALTER COLUMN "id" SET NOT NULL`,
+      `ALTER TABLE "shop"."lines" DROP CONSTRAINT "${id}"`,
+      `ALTER TABLE "shop"."lines" ALTER COLUMN "customer_id" SET NOT NULL`,
+      `ALTER TABLE "shop"."lines" DROP CONSTRAINT "${customer}"`,
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "lines_pkey" PRIMARY KEY USING INDEX "lines_pkey"`,
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "lines_customer_qty_key" UNIQUE USING INDEX "lines_customer_qty_key"`,
+    ]);
+    expect((await constraints("shop.lines")).map((c) => c.def)).toEqual([
+      "FOREIGN KEY (customer_id) REFERENCES shop.customers(id)",
+      "UNIQUE (customer_id, qty)",
+      "PRIMARY KEY (id)",
+      "CHECK ((qty > 0))",
+    ]);
+    expect((await provider.read!("shop.lines", outs)).props).toEqual(outs);
+  });
+
+  const keyed = () =>
+    base({
+      columns: [{ name: "id", type: "bigint" }, { name: "customer_id", type: "bigint", nullable: false }, { name: "qty", type: "integer" }],
+      primaryKey: { columns: ["id"] },
+      uniqueConstraints: [{ name: "lines_customer_qty_key", columns: ["customer_id", "qty"] }],
+      checkConstraints: [{ name: "qty_positive", expression: "qty > 0" }],
+      foreignKeys: [{ name: "lines_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] } }],
+    });
+
+  test("a foreign key that rows violate is refused before any SQL, counting the rows", async () => {
+    await q("ALTER TABLE shop.lines DROP CONSTRAINT lines_customer_fk; INSERT INTO shop.lines VALUES (1000, 99, 5), (1001, 98, 6)");
+    await expect(update(keyed())).rejects.toThrow(
+      /^Table shop\.lines: foreignKeys\[lines_customer_fk\]: 2 rows of shop\.lines reference no row of shop\.customers \(\(customer_id\) → \(id\)\), so the key cannot be validated\. Delete or repair those rows/,
+    );
+    expect((await constraints("shop.lines")).map((c) => c.conname)).toEqual(["lines_customer_qty_key", "lines_pkey", "qty_positive"]);
+    await q("DELETE FROM shop.lines WHERE id >= 1000");
+    outs = (await update(keyed())).outs;
+    expect(outs.appliedSql).toEqual([
+      `ALTER TABLE "shop"."lines" ADD CONSTRAINT "lines_customer_fk" FOREIGN KEY ("customer_id") REFERENCES "shop"."customers" ("id") NOT VALID`,
+      `ALTER TABLE "shop"."lines" VALIDATE CONSTRAINT "lines_customer_fk"`,
+    ]);
+  });
+
+  test("a CHECK that rows violate fails at VALIDATE, and its NOT VALID constraint is dropped again: nothing half-applied", async () => {
+    const s = keyed();
+    const tighter = { ...s, checkConstraints: [...s.checkConstraints, { name: "qty_small", expression: "qty < 50" }], comment: "lines" };
+    await expect(update(tighter)).rejects.toThrow(
+      /step 3 of 3 failed: check constraint "qty_small" of relation "lines" is violated by some row\n {2}SQL: ALTER TABLE "shop"\."lines" VALIDATE CONSTRAINT "qty_small"\n {2}\(it ran outside a transaction; steps 1–2 were applied and stay applied; undone so that nothing is half-applied:\n {4}ALTER TABLE "shop"\."lines" DROP CONSTRAINT IF EXISTS "qty_small"\)/,
+    );
+    expect((await constraints("shop.lines")).map((c) => c.conname)).toEqual(["lines_customer_fk", "lines_customer_qty_key", "lines_pkey", "qty_positive"]);
+    expect((await q("SELECT obj_description('shop.lines'::regclass, 'pg_class') AS c"))[0].c).toBe("lines");
+  });
+
+  test("a changed CHECK that rows violate fails at VALIDATE and the old one stays in force", async () => {
+    const s = keyed();
+    await expect(update({ ...s, checkConstraints: [{ name: "qty_positive", expression: "qty > 60" }] })).rejects.toThrow(/VALIDATE CONSTRAINT/);
+    expect((await constraints("shop.lines")).find((c) => c.conname === "qty_positive")).toEqual({ conname: "qty_positive", def: "CHECK ((qty > 0))", valid: true });
+    expect((await constraints("shop.lines")).map((c) => c.conname)).toEqual(["lines_customer_fk", "lines_customer_qty_key", "lines_pkey", "qty_positive"]);
+  });
+
+  test("a UNIQUE constraint that rows violate fails at its concurrent build and leaves no INVALID index behind", async () => {
+    const s = keyed();
+    await expect(update({ ...s, uniqueConstraints: [...s.uniqueConstraints, { name: "lines_customer_key", columns: ["customer_id"] }] })).rejects.toThrow(
+      /could not create unique index "lines_customer_key".*undone so that nothing is half-applied:\n {4}DROP INDEX CONCURRENTLY IF EXISTS "shop"\."lines_customer_key"/s,
+    );
+    expect(await q("SELECT indexrelid::regclass::text AS i, indisvalid FROM pg_index WHERE indrelid = 'shop.lines'::regclass ORDER BY 1")).toEqual([
+      { i: "shop.lines_customer_qty_key", indisvalid: true },
+      { i: "shop.lines_pkey", indisvalid: true },
+    ]);
+  });
+
+  test("a CHECK left NOT VALID (an interrupted run, or by hand) is drift that refresh shows and the next update validates", async () => {
+    await q("ALTER TABLE shop.lines DROP CONSTRAINT qty_positive; ALTER TABLE shop.lines ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID");
+    const read = await provider.read!("shop.lines", outs);
+    expect((read.props as { checkConstraints: object[] }).checkConstraints).toEqual([{ name: "qty_positive", expression: "(qty > 0)", notValid: true }]);
+    outs = (await provider.update!("shop.lines", read.props, await checked(keyed(), read.props))).outs;
+    expect((await constraints("shop.lines")).find((c) => c.conname === "qty_positive")).toEqual({ conname: "qty_positive", def: "CHECK ((qty > 0))", valid: true });
+    expect((await provider.read!("shop.lines", outs)).props).toEqual(outs);
+  });
+});
+
+describe("a referenced table managed elsewhere is judged against the catalogs, before any SQL", () => {
+  const withKey = (name: string, references: object) => ({
+    connection: { url: db.url },
+    schema: "shop",
+    name,
+    columns: [{ name: "id", type: "bigint" }, { name: "customer_id", type: "bigint" }, { name: "region", type: "text" }],
+    foreignKeys: [{ name: `${name}_fk`, columns: ["region"], references }],
+  });
+  const absent = async (name: string) => expect((await q("SELECT to_regclass($1) AS t", [`shop.${name}`]))[0].t).toBeNull();
+
+  test("columns that are no key of it: refused, naming the property, its keys and the fix", async () => {
+    await expect(provider.create(await checked(withKey("notes", { table: { schema: "shop", name: "customers" }, columns: ["region"] })))).rejects.toThrow(
+      /^Table shop\.notes: foreignKeys\[notes_fk\]\.references\.columns: \(region\) is not a PRIMARY KEY or UNIQUE constraint of shop\.customers \(its keys are \(id\), \(region, code\)\): reference one of its keys/,
+    );
+    await absent("notes");
+  });
+
+  test("a column it lacks", async () => {
+    await expect(provider.create(await checked(withKey("notes", { table: { schema: "shop", name: "customers" }, columns: ["country"] })))).rejects.toThrow(
+      /^Table shop\.notes: foreignKeys\[notes_fk\]\.references\.columns: table shop\.customers has no column "country"/,
+    );
+    await absent("notes");
+  });
+
+  test("a table that does not exist", async () => {
+    await expect(provider.create(await checked(withKey("notes", { table: { schema: "shop", name: "clients" }, columns: ["id"] })))).rejects.toThrow(
+      /^Table shop\.notes: foreignKeys\[notes_fk\]\.references\.table: table shop\.clients does not exist: create it first/,
+    );
+    await absent("notes");
+  });
+
+  test("a key that references its own table is judged against its own declaration at check", async () => {
+    const self = { ...withKey("tree", { table: { schema: "shop", name: "tree" }, columns: ["customer_id"] }), foreignKeys: [{ name: "tree_parent_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "tree" }, columns: ["customer_id"] } }] };
+    expect((await provider.check!({}, self)).failures).toEqual([
+      { property: "foreignKeys[0].references.columns", reason: expect.stringMatching(/^\(customer_id\) is not a PRIMARY KEY or UNIQUE constraint of shop\.tree \(it has none\)/) },
+    ]);
+    const fixed = { ...self, primaryKey: { columns: ["id"] }, foreignKeys: [{ ...self.foreignKeys[0], references: { ...self.foreignKeys[0].references, columns: ["id"] } }] };
+    await provider.create(await checked(fixed));
+    expect((await constraints("shop.tree")).map((c) => c.def)).toEqual(["FOREIGN KEY (customer_id) REFERENCES shop.tree(id)", "PRIMARY KEY (id)"]);
+  });
+});
