@@ -10,6 +10,20 @@ import { z } from "zod";
 export const MAX_IDENTIFIER_BYTES = 63;
 
 /**
+ * `name` cut to {@link MAX_IDENTIFIER_BYTES} bytes at a character boundary,
+ * as the server truncates a longer identifier (docs §4.1.1); for names the
+ * planners derive (e.g. a scratch table named after a user's table).
+ */
+export function truncateIdentifier(name: string): string {
+  let out = "";
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, "utf8") > MAX_IDENTIFIER_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
  * A schema name: an {@link identifier} not starting with `pg_`, which
  * PostgreSQL reserves for system schemas (docs "CREATE SCHEMA").
  */

@@ -55,9 +55,13 @@ export interface HypertableFacts {
   keys: { name: string; columns: string[]; primary: boolean }[];
   /**
    * What turning the hypertable back into a plain table must re-create, as
-   * statements the server wrote for this relation: comment, owner, grants,
-   * row security, policies, indexes other than the keys', triggers other than
-   * TimescaleDB's own.
+   * statements the server wrote for this relation: comment, owner, grants
+   * (table and column), storage parameters (the table's and its TOAST
+   * table's), per-column statistics targets and options (`n_distinct`),
+   * extended statistics (CREATE STATISTICS, with their targets), row
+   * security, policies, indexes other than the keys', triggers other than
+   * TimescaleDB's own. Column storage and compression are copied by the
+   * conversion's `CREATE TABLE … LIKE`.
    */
   carried: string[];
   /** The server's TimescaleDB license. */
@@ -100,6 +104,25 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
                                            ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
                                            ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')')
                                FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY p.polname)
+                  UNION ALL (SELECT format('ALTER TABLE %s SET (%s)', $1::text, string_agg(o, ', '))
+                               FROM (SELECT format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)) FROM unnest(c.reloptions) o
+                                     UNION ALL SELECT 'toast.' || format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1))
+                                                 FROM pg_class t, unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid) r(o)
+                             HAVING count(*) > 0)
+                  UNION ALL (SELECT format('GRANT %s (%I) ON %s TO %s%s', x.privilege_type, a.attname, $1::text,
+                                           CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END,
+                                           CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+                               FROM pg_attribute a, aclexplode(a.attacl) x
+                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND x.grantee <> c.relowner ORDER BY 1)
+                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $1::text, a.attname, a.attstattarget)
+                               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0 ORDER BY a.attnum)
+                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET (%s)', $1::text, a.attname,
+                                           (SELECT string_agg(format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(a.attoptions) o))
+                               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attoptions IS NOT NULL ORDER BY a.attnum)
+                  UNION ALL (SELECT s FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace,
+                                    LATERAL (VALUES (1, pg_get_statisticsobjdef(x.oid)),
+                                                    (2, CASE WHEN x.stxstattarget >= 0 THEN format('ALTER STATISTICS %I.%I SET STATISTICS %s', n.nspname, x.stxname, x.stxstattarget) END)) v(i, s)
+                              WHERE x.stxrelid = c.oid AND s IS NOT NULL ORDER BY x.stxname, i)
                   UNION ALL (SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
                               WHERE i.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1)
                   UNION ALL (SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid

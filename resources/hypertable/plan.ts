@@ -1,4 +1,5 @@
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
+import { truncateIdentifier } from "../core/spec";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { ROW_COUNT_CAP } from "../table/observe";
 import { syncIdentitySequences } from "../table/plan";
@@ -124,13 +125,13 @@ export function dropHypertable(live: HypertableSpec, facts: HypertableFacts | un
   const f = facts ?? { tableExists: true, rows: 0, keys: [], carried: [] };
   if (!f.tableExists) return [];
   const source = qualifiedName(live.schema, live.table);
-  const scratchName = `pgstrata_plain_${live.table}`.slice(0, 63);
+  const scratchName = truncateIdentifier(`pgstrata_plain_${live.table}`);
   const scratch = qualifiedName(live.schema, scratchName);
   const hazards: Hazard[] = f.rows > 0
     ? [{ kind: "data-loss", message: `turning ${live.schema}.${live.table} back into a plain table copies its ${describeRows(f.rows, ROW_COUNT_CAP)} into a new table under an ACCESS EXCLUSIVE lock and drops the hypertable with its chunks (and any compression or TimescaleDB policies on it)` }]
     : [];
   return [
-    step(`CREATE TABLE ${scratch} (LIKE ${source} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`, hazards),
+    step(`CREATE TABLE ${scratch} (LIKE ${source} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)`, hazards),
     step(`INSERT INTO ${scratch} OVERRIDING SYSTEM VALUE SELECT * FROM ${source}`),
     step(`DROP TABLE ${source}`),
     step(`ALTER TABLE ${scratch} RENAME TO ${quoteIdent(live.table)}`),

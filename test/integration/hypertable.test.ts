@@ -163,6 +163,34 @@ test("turning a hypertable back into a plain table carries over comment, grants,
   expect(after.triggers).toEqual(["carried_touch"]);
 });
 
+test("turning an empty hypertable back into a plain table (no hazard) keeps column grants, storage parameters, statistics targets, column storage and compression, column options and extended statistics", async () => {
+  await db.sql.query(`
+    CREATE ROLE column_reader;
+    CREATE TABLE metrics.tuned (at timestamptz NOT NULL, device text NOT NULL, note text, v int);
+    GRANT SELECT (device, v), UPDATE (note) ON metrics.tuned TO column_reader;
+    ALTER TABLE metrics.tuned SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05, toast.autovacuum_enabled = false);
+    ALTER TABLE metrics.tuned ALTER COLUMN device SET STATISTICS 500, ALTER COLUMN v SET (n_distinct = -0.5),
+                              ALTER COLUMN note SET STORAGE EXTERNAL, ALTER COLUMN note SET COMPRESSION pglz;
+    CREATE STATISTICS metrics.tuned_device_v (ndistinct, dependencies) ON device, v FROM metrics.tuned;
+    ALTER STATISTICS metrics.tuned_device_v SET STATISTICS 300;`);
+  const settings = async () =>
+    (
+      await db.sql.query(`
+        SELECT c.reloptions, t.reloptions AS toast_options,
+               (SELECT json_agg(json_build_object('name', attname, 'acl', attacl::text, 'statistics', attstattarget, 'options', attoptions,
+                                                  'storage', attstorage, 'compression', attcompression) ORDER BY attnum)
+                  FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns,
+               (SELECT json_agg(json_build_object('name', stxname, 'def', pg_get_statisticsobjdef(oid), 'target', stxstattarget) ORDER BY stxname)
+                  FROM pg_statistic_ext WHERE stxrelid = c.oid) AS statistics
+          FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.oid = 'metrics.tuned'::regclass`)
+    ).rows[0];
+  const before = await settings();
+  const { id, outs } = await create({ table: "tuned", timeColumn: "at" });
+  await provider.delete!(id, outs);
+  expect(await dimensions(db.sql, "tuned")).toEqual([]);
+  expect(await settings()).toEqual(before);
+});
+
 test("the Table of a hypertable refuses, before any SQL, a key without the time column, a partitioning column's type change and NOT NULL over NULLs", async () => {
   const tables = providerFor(tableKind);
   const base = {

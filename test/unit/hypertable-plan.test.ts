@@ -189,7 +189,7 @@ describe("dropHypertable (back to a plain table)", () => {
   test("copies into a LIKE table, drops the hypertable, renames, re-creates the keys, moves identity sequences", () => {
     const steps = dropHypertable(live, facts({ keys }));
     expect(sqlOf(steps).slice(0, 6)).toEqual([
-      `CREATE TABLE "metrics"."pgstrata_plain_readings" (LIKE "metrics"."readings" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED)`,
+      `CREATE TABLE "metrics"."pgstrata_plain_readings" (LIKE "metrics"."readings" INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)`,
       `INSERT INTO "metrics"."pgstrata_plain_readings" OVERRIDING SYSTEM VALUE SELECT * FROM "metrics"."readings"`,
       `DROP TABLE "metrics"."readings"`,
       `ALTER TABLE "metrics"."pgstrata_plain_readings" RENAME TO "readings"`,
@@ -199,6 +199,13 @@ describe("dropHypertable (back to a plain table)", () => {
     expect(steps).toHaveLength(7);
     expect(steps[6].sql).toMatch(/^SELECT setval\(s\.seq::regclass, .*pg_get_serial_sequence\('"metrics"\."readings"', a\.attname\).*a\.attidentity <> ''/s);
     expect(steps.every((s) => s.transactional)).toBe(true);
+  });
+
+  test("the scratch table's name is cut to 63 bytes at a character boundary, as the server would cut it", () => {
+    const table = "é".repeat(31); // 62 bytes
+    const scratch = dropHypertable(spec({ table }), facts({ keys })).at(0)!.sql.match(/^CREATE TABLE "metrics"\."([^"]+)"/)![1];
+    expect(Buffer.byteLength(scratch)).toBeLessThanOrEqual(63);
+    expect(scratch).toBe(`pgstrata_plain_${"é".repeat(24)}`);
   });
 
   test("then re-creates, in order, what the facts carry", () => {
