@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { declaredTable, schemaName, identifier, interval } from "../core/spec";
 import { columnstoreSettings, jobSchedule } from "../core/timescaledb";
 
@@ -74,19 +75,7 @@ export function hypertableSpec() {
  * lacks a partitioning column, naming the constraint and the fix.
  */
 export function keyProblems(h: { schema: string; table: string; timeColumn: string; hashDimension?: { column: string }; declaredTable?: { keys: { name: string; columns: string[] }[] } }): string[] {
-  return partitioningKeyProblems(`${h.schema}.${h.table}`, [h.timeColumn, ...(h.hashDimension ? [h.hashDimension.column] : [])], h.declaredTable?.keys ?? []);
-}
-
-/**
- * The rule itself (TimescaleDB docs "Hypertables and unique indexes"): every
- * key of hypertable `table` must include each of its `partitioning` columns.
- */
-export function partitioningKeyProblems(table: string, partitioning: string[], keys: { name: string; columns: string[] }[]): string[] {
-  return keys.flatMap((k) =>
-    partitioning
-      .filter((c) => !k.columns.includes(c))
-      .map((c) => `constraint ${k.name} (${k.columns.join(", ")}) of ${table} does not include partitioning column "${c}": TimescaleDB requires every primary key and unique constraint of a hypertable to include it. Add "${c}" to the constraint's columns.`),
-  );
+  return partitioningKeyProblems(`${h.schema}.${h.table}`, [h.timeColumn, ...(h.hashDimension ? [h.hashDimension.column] : [])], h.declaredTable?.keys ?? [], HYPERTABLE_PARTITIONING_RULE);
 }
 
 export type HypertableSpec = z.output<ReturnType<typeof hypertableSpec>>;

@@ -2,11 +2,11 @@ import type { PoolClient } from "pg";
 import { canonicalFixedPoint } from "../core/canonical";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { observeRelation } from "./observe";
-import { createTableSql } from "./plan";
+import { createTableSql, partitionClause } from "./plan";
 import { TableSpec } from "./spec";
 
 /**
- * `desired` with its column defaults and CHECK expressions in the server's
+ * `desired` with its column defaults, CHECK expressions and partition key in the server's
  * canonical text: the table is built as a temporary table inside a
  * transaction that is rolled back, and read back with the same catalog query
  * as the live table, until a fixed point (core/canonical.ts). Costs one
@@ -14,7 +14,7 @@ import { TableSpec } from "./spec";
  * table, when an expression is not valid SQL or references what does not exist.
  */
 export async function canonicalizeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
-  if (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0) return desired;
+  if (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0 && !desired.partitionBy) return desired;
   return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current));
 }
 
@@ -23,11 +23,11 @@ async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise
   const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], foreignKeys: undefined, columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };
   const canonical = await inRolledBackTransaction(client, async () => {
     try {
-      await runStatement(client, createTableSql("pg_temp.pgstrata_canonical", scratch));
+      await runStatement(client, createTableSql("pg_temp.pgstrata_canonical", scratch, partitionClause(desired.partitionBy)));
     } catch (error) {
       throw new Error(
-        `Table ${desired.schema}.${desired.name}: the declared columns and CHECK constraints do not build: ${(error as Error).message}. ` +
-          `Fix the default, CHECK expression or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
+        `Table ${desired.schema}.${desired.name}: the declared columns, CHECK constraints and partition key do not build: ${(error as Error).message}. ` +
+          `Fix the default, CHECK expression, partition key or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
       );
     }
     return (await observeRelation(client, "pg_temp.pgstrata_canonical", desired))!;
@@ -36,5 +36,6 @@ async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise
     ...desired,
     columns: desired.columns.map((c) => ({ ...c, default: canonical.columns.find((x) => x.name === c.name)?.default })),
     checkConstraints: canonical.checkConstraints,
+    partitionBy: canonical.partitionBy,
   };
 }

@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { sameValue } from "../core/compare";
 import { qualifiedName, quoteIdent } from "../core/quote";
+import { parenthesized, splitTopLevel } from "../core/sql-text";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-security";
 import { readDimensions } from "../hypertable/dimensions";
@@ -14,6 +15,7 @@ const TABLE_RELKINDS = ["r", "p"];
 interface CatalogRow extends RowSecurityRow {
   relkind: string;
   comment: string | null;
+  partkey: string | null;
   columns: { name: string; type: string; nullable: boolean; default: string | null; identity: "a" | "d" | null }[];
   constraints: {
     name: string;
@@ -34,13 +36,15 @@ interface CatalogRow extends RowSecurityRow {
 
 /**
  * Columns (format_type spelling, pg_get_expr defaults), PRIMARY KEY / UNIQUE /
- * CHECK / FOREIGN KEY constraints, comment and row security (with the
- * partitions and chunks that escape it) of one relation, by oid, in one
- * statement. Run in a pgstrata session (search_path = pg_catalog, public).
+ * CHECK / FOREIGN KEY constraints, comment, partition key (pg_get_partkeydef)
+ * and row security (with the partitions and chunks that escape it) of one
+ * relation, by oid, in one statement. Run in a pgstrata session
+ * (search_path = pg_catalog, public).
  */
 const TABLE_QUERY = `
 SELECT c.relkind,
        obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        COALESCE((SELECT json_agg(json_build_object(
                    'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                    'default', pg_get_expr(d.adbin, d.adrelid), 'identity', NULLIF(a.attidentity, '')) ORDER BY a.attnum)
@@ -98,6 +102,7 @@ export async function observeRelation(client: PoolClient, relation: string, as: 
     foreignKeys: r.constraints.some((k) => k.type === "f") ? r.constraints.filter((k) => k.type === "f").map(foreignKeyOf) : undefined,
     comment: r.comment ?? undefined,
     rowLevelSecurity: observedRowSecurity(r, as.rowLevelSecurity),
+    partitionBy: r.partkey === null ? undefined : partitionKey(r.partkey),
   };
 }
 
@@ -121,9 +126,16 @@ function foreignKeyOf(k: CatalogRow["constraints"][number]): ForeignKeySpec {
   };
 }
 
-/** Live state of the table `desired` names. */
-export function observeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec | undefined> {
-  return observeRelation(client, qualifiedName(desired.schema, desired.name), desired);
+/** `RANGE (at, lower(region))` (pg_get_partkeydef) → `{ strategy: "range", keys: ["at", "lower(region)"] }`. */
+function partitionKey(text: string): TableSpec["partitionBy"] {
+  const strategy = text.slice(0, text.indexOf(" ")).toLowerCase() as "range" | "list" | "hash";
+  return { strategy, keys: splitTopLevel(parenthesized(text, strategy.toUpperCase()) ?? "") };
+}
+
+/** Live state of the table `desired` names; `migrateData`, an option, is echoed from `desired`. */
+export async function observeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec | undefined> {
+  const live = await observeRelation(client, qualifiedName(desired.schema, desired.name), desired);
+  return live && { ...live, migrateData: desired.migrateData };
 }
 
 /** Row counts stop at this cap. */

@@ -1,13 +1,13 @@
-import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
+import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
-import { partitioningKeyProblems } from "../hypertable/spec";
+import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
 import { rowSecuritySteps } from "./row-security";
 import { addConstraint, Constraint, constraintsOf, Phases, setNotNull } from "./constraints";
 import { referencedKeyProblem } from "./foreign-key";
-import { ColumnSpec, TableSpec } from "./spec";
+import { ColumnSpec, isColumnKey, TableSpec } from "./spec";
 
 /** `"name" type [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
 function columnDefinition(c: ColumnSpec): string {
@@ -24,6 +24,70 @@ function columnDefinition(c: ColumnSpec): string {
 export function createTableSql(relation: string, t: TableSpec, suffix = ""): string {
   const parts = [...t.columns.map(columnDefinition), ...constraintsOf(t).map((k) => `CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)];
   return `CREATE TABLE ${relation} (\n  ${parts.join(",\n  ")}\n)${suffix}`;
+}
+
+/** ` PARTITION BY RANGE (at, (lower(region)))`, or `""` for a plain table; keys that are not plain column names are parenthesized expressions. */
+export function partitionClause(p: TableSpec["partitionBy"]): string {
+  if (!p) return "";
+  return ` PARTITION BY ${p.strategy.toUpperCase()} (${p.keys.map((k) => (isColumnKey(k) ? quoteIdent(k) : `(${k})`)).join(", ")})`;
+}
+
+const describePartitioning = (p: TableSpec["partitionBy"]) => (p ? `partitioned by ${p.strategy} (${p.keys.join(", ")})` : "a plain table");
+
+/** Dollar-quote tag of the row-count check's DO block. */
+const VERIFY_TAG = "$pgstrata_verify$";
+
+/**
+ * Rebuilds the table when its partitioning changes (PostgreSQL cannot
+ * re-partition a table in place), in one transaction: lock the table
+ * EXCLUSIVE (reads go on, writes wait), create the new table under a
+ * temporary name with a catch-all partition (`DEFAULT`, or `modulus 1` for
+ * hash), copy the rows of the columns both versions have, verify the row
+ * count, and only then drop the old table and give the new one its name,
+ * keys, comment, row security and identity sequences. Declared `Partition`s then move their
+ * rows out of the catch-all partition when they are attached.
+ */
+function rebuild(live: TableSpec, desired: TableSpec, f: TableFacts): Step[] {
+  const relation = qualifiedName(desired.schema, desired.name);
+  const table = `${desired.schema}.${desired.name}`;
+  const what = `${describePartitioning(live.partitionBy)} to ${describePartitioning(desired.partitionBy)}`;
+  if (f.rows > 0 && !desired.migrateData) {
+    throw new Error(
+      `Table ${table}: partitionBy: changing ${table} from ${what} rebuilds it, and it holds ${describeRows(f.rows, ROW_COUNT_CAP)}. ` +
+        `Set migrateData: true and allowHazards: ["table-rewrite"] to copy them into the rebuilt table (one transaction; writes wait while it runs).`,
+    );
+  }
+  const temporary = (suffix: string) => `pgstrata_${suffix}_${desired.name}`.slice(0, 63);
+  const scratch = qualifiedName(desired.schema, temporary("new"));
+  if (scratch.includes(VERIFY_TAG) || relation.includes(VERIFY_TAG)) throw new Error(`Table ${table}: its name contains ${VERIFY_TAG}, which pgstrata's row-count check uses as a quote: rename it`);
+  const catchAll = desired.partitionBy && qualifiedName(desired.schema, temporary("default"));
+  const lost = live.columns.filter((c) => !desired.columns.some((d) => d.name === c.name));
+  const copied = quoteIdentList(desired.columns.filter((c) => live.columns.some((l) => l.name === c.name)).map((c) => c.name));
+  const hazards: Hazard[] = f.rows > 0
+    ? [
+        { kind: "table-rewrite", message: `changing ${table} from ${what} copies its ${describeRows(f.rows, ROW_COUNT_CAP)} into a new table in one transaction that holds an EXCLUSIVE lock on ${table} throughout (reads continue, writes wait), then ACCESS EXCLUSIVE to swap; indexes, grants, policies and triggers of the old table are not carried over` },
+        ...lost.map((c): Hazard => ({ kind: "data-loss", message: `rebuilding ${table} without column "${c.name}" discards its values in ${describeRows(f.rows, ROW_COUNT_CAP)}` })),
+      ]
+    : [];
+  const unkeyed = { ...desired, primaryKey: undefined, uniqueConstraints: [] };
+  const keys = constraintsOf(desired).filter((k) => k.kind === "key");
+  return [
+    step(`LOCK TABLE ${relation} IN EXCLUSIVE MODE`, hazards),
+    step(createTableSql(scratch, unkeyed, partitionClause(desired.partitionBy))),
+    ...(catchAll ? [step(`CREATE TABLE ${catchAll} PARTITION OF ${scratch} ${desired.partitionBy!.strategy === "hash" ? "FOR VALUES WITH (modulus 1, remainder 0)" : "DEFAULT"}`)] : []),
+    ...(copied ? [step(`INSERT INTO ${scratch} (${copied}) OVERRIDING SYSTEM VALUE SELECT ${copied} FROM ${relation}`)] : []),
+    step(
+      `DO ${VERIFY_TAG} DECLARE copied bigint := (SELECT count(*) FROM ${scratch}); kept bigint := (SELECT count(*) FROM ${relation}); ` +
+        `BEGIN IF copied <> kept THEN RAISE EXCEPTION 'rebuilding ${table.replace(/'/g, "''")}: copied % of % rows; nothing was dropped', copied, kept; END IF; END ${VERIFY_TAG}`,
+    ),
+    step(`DROP TABLE ${relation}`),
+    step(`ALTER TABLE ${scratch} RENAME TO ${quoteIdent(desired.name)}`),
+    ...(catchAll ? [step(`ALTER TABLE ${catchAll} RENAME TO ${quoteIdent(`${desired.name}_default`.slice(0, 63))}`)] : []),
+    ...keys.map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)),
+    ...(desired.comment === undefined ? [] : [commentStep(relation, desired)]),
+    ...rowSecuritySteps(relation, table, undefined, desired.rowLevelSecurity, []),
+    syncIdentitySequences(relation),
+  ];
 }
 
 function commentStep(relation: string, t: TableSpec): Step {
@@ -130,7 +194,9 @@ function refuseBrokenForeignKeys(table: string, desired: TableSpec, adding: Set<
  * NOT NULL on a column holding NULLs, a type change of a hypertable's
  * partitioning column, a key on a hypertable without its partitioning columns,
  * a foreign key to a missing table or to columns that are not a key of it, or
- * one that rows of the table violate.
+ * one that rows of the table violate, a change of partitioning of a table
+ * with rows without `migrateData`. A change of `partitionBy` rebuilds the
+ * table (see `rebuild`).
  */
 export function planTable(live: TableSpec | undefined, desired: TableSpec, facts: TableFacts | undefined): Step[] {
   const relation = qualifiedName(desired.schema, desired.name);
@@ -138,13 +204,14 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
   if (!live) {
     refuseBrokenForeignKeys(table, desired, new Set((desired.foreignKeys ?? []).map((k) => k.name)), facts);
     return [
-      step(createTableSql(relation, desired)),
+      step(createTableSql(relation, desired, partitionClause(desired.partitionBy))),
       ...(desired.comment === undefined ? [] : [commentStep(relation, desired)]),
       ...rowSecuritySteps(relation, table, undefined, desired.rowLevelSecurity, []),
     ];
   }
 
   const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [] };
+  if (!sameValue(live.partitionBy, desired.partitionBy)) return rebuild(live, desired, f);
   const rows = f.rows;
   const liveColumns = new Map(live.columns.map((c) => [c.name, c]));
   const wanted = new Set(desired.columns.map((c) => c.name));
@@ -181,7 +248,7 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
   }
   const liveNames = new Set(liveConstraints.filter(same).map((k) => k.name));
   const addedKeys = [...(desired.primaryKey ? [desired.primaryKey] : []), ...desired.uniqueConstraints].filter((k) => !liveNames.has(k.name!));
-  const keyProblems = partitioningKeyProblems(table, f.partitioning, addedKeys.map((k) => ({ name: k.name!, columns: k.columns })));
+  const keyProblems = partitioningKeyProblems(table, f.partitioning, addedKeys.map((k) => ({ name: k.name!, columns: k.columns })), HYPERTABLE_PARTITIONING_RULE);
   if (keyProblems.length > 0) throw new Error(`Table ${table}: ${keyProblems.join("\n")}`);
   const adding = desiredConstraints.filter((k) => !liveNames.has(k.name));
   refuseBrokenForeignKeys(table, desired, new Set(adding.map((k) => k.name)), facts);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NATIVE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
 import { columnType } from "./column-type";
 import { rowLevelSecuritySpec } from "./row-security";
@@ -30,14 +31,35 @@ function key() {
   });
 }
 
+/** Whether a partition key is a plain column name (as opposed to an expression). */
+export const isColumnKey = (key: string) => /^[a-z_][a-z0-9_$]*$/.test(key);
+
+/**
+ * `PARTITION BY` (docs §5.12 "Table Partitioning", "CREATE TABLE"): the
+ * strategy and the key, each a column name or a SQL expression
+ * (`lower(region)`, `date_trunc('month', at)`); compared by the server's
+ * canonical text (`pg_get_partkeydef`).
+ */
+function partitionBy() {
+  return z.strictObject({
+    /** `range` (time or numeric ranges), `list` (discrete values) or `hash` (modulus/remainder). */
+    strategy: z.enum(["range", "list", "hash"], { error: "use range, list or hash" }),
+    /** The partition key, in order: column names or SQL expressions. */
+    keys: z.array(sqlExpression()).min(1, "list at least one key column or expression"),
+  });
+}
+
 /**
  * A table (docs "CREATE TABLE"): columns, primary key, unique, CHECK and
- * foreign-key constraints, comment. Cross-field rules: column and constraint
- * names are unique; key columns exist; identity columns are integers without
- * a default; a nullable primary-key column is a contradiction; a foreign
- * key's columns exist, match its referenced columns in number, and (when the
- * referenced table's declaration is known, or it is this table) reference a
- * PRIMARY KEY or UNIQUE constraint.
+ * foreign-key constraints, comment, native partitioning. Cross-field rules:
+ * column and constraint names are unique; key columns exist; identity columns
+ * are integers without a default; a nullable primary-key column is a
+ * contradiction; a foreign key's columns exist, match its referenced columns
+ * in number, and (when the referenced table's declaration is known, or it is
+ * this table) reference a PRIMARY KEY or UNIQUE constraint; on a partitioned
+ * table every primary key and unique constraint includes every partition key
+ * column, and a table partitioned by an expression has none (docs §5.12.2.3
+ * "Limitations").
  */
 export function tableSpec() {
   return z
@@ -60,6 +82,19 @@ export function tableSpec() {
       comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
       /** Row-level security `{ enabled, forced }`; unset: not managed. See {@link rowLevelSecuritySpec} for what users get wrong. */
       rowLevelSecurity: rowLevelSecuritySpec(),
+      /**
+       * Native partitioning: `{ strategy: "range" | "list" | "hash", keys }`. Unset: a plain table.
+       * Changing it (or partitioning a table that exists) rebuilds the table: see `migrateData`.
+       */
+      partitionBy: partitionBy().optional(),
+      /**
+       * Allow rebuilding a table that holds rows when `partitionBy` changes: a new table is
+       * created under a temporary name with a default partition, the rows are copied and
+       * counted, then the old table is dropped and the new one renamed, in one transaction
+       * that holds an EXCLUSIVE lock on the table throughout (reads continue, writes wait).
+       * Needs `allowHazards: ["table-rewrite"]` as well. Default false.
+       */
+      migrateData: z.boolean().optional(),
     })
     .superRefine((t, ctx) => {
       const names = t.columns.map((c) => c.name);
@@ -101,6 +136,27 @@ export function tableSpec() {
       });
       if (t.primaryKey && !t.primaryKey.name && Buffer.byteLength(`${t.name}_pkey`) > MAX_IDENTIFIER_BYTES) {
         ctx.addIssue({ code: "custom", path: ["primaryKey", "name"], message: `"${t.name}_pkey" exceeds ${MAX_IDENTIFIER_BYTES} bytes: give the primary key a name` });
+      }
+      if (t.partitionBy) {
+        const expressions = t.partitionBy.keys.filter((k) => !isColumnKey(k));
+        t.partitionBy.keys.filter(isColumnKey).forEach((k) => {
+          if (!names.includes(k)) ctx.addIssue({ code: "custom", path: ["partitionBy", "keys"], message: `partition key column "${k}" is not declared in columns` });
+        });
+        for (const [path, k] of keys) {
+          const at = [...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), "columns"];
+          const name = k.name ?? `${t.name}_pkey`;
+          if (expressions.length > 0) {
+            ctx.addIssue({
+              code: "custom",
+              path: at,
+              message: `constraint ${name} cannot exist on ${t.schema}.${t.name}: it is partitioned by the expression ${expressions.join(", ")}, and PostgreSQL cannot enforce a primary key or unique constraint on a table partitioned by an expression ("unsupported UNIQUE constraint with partition key definition"). Partition by columns, or drop the constraint.`,
+            });
+          } else {
+            for (const message of partitioningKeyProblems(`${t.schema}.${t.name}`, t.partitionBy.keys, [{ name, columns: k.columns }], NATIVE_PARTITIONING_RULE)) {
+              ctx.addIssue({ code: "custom", path: at, message });
+            }
+          }
+        }
       }
       t.columns.forEach((c, i) => {
         if (c.identity && !["smallint", "integer", "bigint"].includes(c.type)) {

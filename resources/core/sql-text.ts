@@ -1,0 +1,41 @@
+/**
+ * Reading text the server printed (catalog functions such as
+ * `pg_get_partkeydef` and `pg_get_expr(relpartbound, …)`), never user text:
+ * their output is canonical, so splitting it is exact.
+ */
+
+/**
+ * Splits `text` at commas outside parentheses, brackets, single-quoted
+ * literals and double-quoted identifiers, trimming each part:
+ * `at, lower(region), 'a,b'` → `["at", "lower(region)", "'a,b'"]`.
+ */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) {
+        if (text[i + 1] === quote) i++;
+        else quote = undefined;
+      }
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "(" || ch === "[") depth++;
+    else if (ch === ")" || ch === "]") depth--;
+    else if (ch === "," && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = text.slice(start).trim();
+  return last === "" && parts.length === 0 ? [] : [...parts, last];
+}
+
+/** The text inside the outermost parentheses that follow `prefix`: `parenthesized("RANGE (a, b)", "RANGE")` → `"a, b"`. */
+export function parenthesized(text: string, prefix: string): string | undefined {
+  if (!text.startsWith(prefix)) return undefined;
+  const rest = text.slice(prefix.length).trim();
+  return rest.startsWith("(") && rest.endsWith(")") ? rest.slice(1, -1) : undefined;
+}
