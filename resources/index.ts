@@ -3,6 +3,7 @@ export { Schema, SchemaArgs } from "./schema";
 export { ForeignKeyArgs, Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";
 export { Policy, PolicyArgs } from "./policy";
+export { Partition, PartitionArgs } from "./partition";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

@@ -6,6 +6,7 @@
 import { KindProvider, providerFor } from "./core/provider";
 import { hypertableKind } from "./hypertable/kind";
 import { policyKind } from "./policy/kind";
+import { partitionKind } from "./partition/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
 
@@ -14,4 +15,5 @@ export const providers: Record<string, KindProvider> = {
   Table: providerFor(tableKind),
   Hypertable: providerFor(hypertableKind),
   Policy: providerFor(policyKind),
+  Partition: providerFor(partitionKind),
 };

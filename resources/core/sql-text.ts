@@ -39,3 +39,32 @@ export function parenthesized(text: string, prefix: string): string | undefined 
   const rest = text.slice(prefix.length).trim();
   return rest.startsWith("(") && rest.endsWith(")") ? rest.slice(1, -1) : undefined;
 }
+
+/**
+ * The contents of each top-level parenthesized group of `text`, in order:
+ * `FOR VALUES FROM ('a') TO ('b')` → `["'a'", "'b'"]`.
+ */
+export function parenthesizedGroups(text: string): string[] {
+  const groups: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) {
+        if (text[i + 1] === quote) i++;
+        else quote = undefined;
+      }
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "(" && depth++ === 0) start = i + 1;
+    else if (ch === ")" && --depth === 0) groups.push(text.slice(start, i));
+  }
+  return groups;
+}
+
+/** A constant as the server prints it: `'it''s'` → `it's`; bare words and numbers (`MINVALUE`, `10`) as they are; `NULL` → null. */
+export function constantValue(token: string): string | null {
+  if (token === "NULL") return null;
+  return token.startsWith("'") && token.endsWith("'") ? token.slice(1, -1).replace(/''/g, "'") : token;
+}
