@@ -4,6 +4,7 @@ export { ForeignKeyArgs, Table, TableArgs } from "./table";
 export { Hypertable, HypertableArgs } from "./hypertable";
 export { Policy, PolicyArgs } from "./policy";
 export { Partition, PartitionArgs } from "./partition";
+export { PartitionSet, PartitionSetArgs } from "./partition-set";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

@@ -7,6 +7,7 @@ import { KindProvider, providerFor } from "./core/provider";
 import { hypertableKind } from "./hypertable/kind";
 import { policyKind } from "./policy/kind";
 import { partitionKind } from "./partition/kind";
+import { partitionSetKind } from "./partition-set/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
 
@@ -16,4 +17,5 @@ export const providers: Record<string, KindProvider> = {
   Hypertable: providerFor(hypertableKind),
   Policy: providerFor(policyKind),
   Partition: providerFor(partitionKind),
+  PartitionSet: providerFor(partitionSetKind),
 };

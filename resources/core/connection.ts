@@ -77,6 +77,16 @@ export const connectionSchema = once(() => {
     });
 });
 
+/** `connection` pointed at another database of the same server, with the same credentials and settings (e.g. pg_cron's database). */
+export function inDatabase(connection: Connection, database: string): Connection {
+  const other = { ...connection, ...(connection.database !== undefined || connection.url === undefined ? { database } : {}) };
+  if (connection.url === undefined) return other;
+  const url = new URL(connection.url);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  if (url.searchParams.has("dbname")) url.searchParams.set("dbname", database);
+  return { ...other, url: url.toString() };
+}
+
 /** Pools by connection (canonical JSON): its timeouts are session settings of the pool. */
 const pools = new Map<string, Pool>();
 

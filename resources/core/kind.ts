@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import type { z } from "zod";
+import type { Connection } from "./connection";
 import type { Step } from "./step";
 import type { JobStatus } from "./timescaledb";
 
@@ -33,9 +34,11 @@ export interface Kind<S extends object, F = undefined> {
   /**
    * Reads the live object named by `desired` in one round trip where possible;
    * undefined when it does not exist. Properties that are options rather than
-   * state (e.g. `cascade`) are echoed from `desired`.
+   * state (e.g. `cascade`) are echoed from `desired`. `connection` reaches
+   * other databases of the server (core/connection.ts `inDatabase`), for
+   * state kept there (pg_cron's jobs).
    */
-  observe(client: PoolClient, desired: S): Promise<S | undefined>;
+  observe(client: PoolClient, desired: S, connection: Connection): Promise<S | undefined>;
   /** `desired` with its SQL expressions in the server's canonical form (core/canonical.ts); identity when it has none. */
   canonicalize?(client: PoolClient, desired: S): Promise<S>;
   /** Facts about the data, for hazards (e.g. rows at stake), read while planning a create, update or delete. */

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PoolClient } from "pg";
 import { z } from "zod";
 import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./compare";
-import { Connection, connectionSchema, withClient } from "./connection";
+import { Connection, connectionSchema, inDatabase, withClient } from "./connection";
 import { Kind } from "./kind";
 import { once } from "./once";
 import { applySteps, withApplyLock } from "./session";
@@ -121,9 +121,9 @@ export interface LivePlan<S> {
  * expressions, observes, reads the facts hazards need, and plans. Reads only;
  * throws, naming the property and the fix, when no plan can work.
  */
-export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S): Promise<LivePlan<S>> {
+export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection): Promise<LivePlan<S>> {
   const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
-  const live = await kind.observe(client, desired);
+  const live = await kind.observe(client, desired, connection);
   const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
   return { desired, live, steps: kind.plan(live, desired, facts) };
 }
@@ -136,13 +136,21 @@ export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, cli
 async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
   const name = resourceName(kind, spec);
   return withApplyLock(client, async () => {
-    const { desired, steps } = await planAgainstLive(kind, client, spec);
+    const { desired, steps } = await planAgainstLive(kind, client, spec, common.connection);
     refuseDisallowedHazards(name, steps, common.allowHazards);
-    await applySteps(client, name, steps);
-    const after = await kind.observe(client, desired);
+    await applyEverywhere(client, common.connection, name, steps);
+    const after = await kind.observe(client, desired, common.connection);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
     return { observed: after, appliedSql: steps.map((s) => s.sql), jobs: await kind.jobs?.(client, after) };
   });
+}
+
+/** Applies the steps meant for the resource's database, then those meant for others (core/step.ts `database`), each database's in order. */
+async function applyEverywhere(client: PoolClient, connection: Connection, name: string, steps: readonly Step[]): Promise<void> {
+  await applySteps(client, name, steps.filter((s) => s.database === undefined));
+  for (const database of new Set(steps.flatMap((s) => (s.database === undefined ? [] : [s.database])))) {
+    await withClient(name, inDatabase(connection, database), (other) => applySteps(other, `${name} (in database ${database})`, steps.filter((s) => s.database === database)));
+  }
 }
 
 /** What one resource's change would run, as the SQL plan (plan/index.ts) prints it. */
@@ -187,7 +195,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const resource = `${kind.type} ${kind.identity(spec)}`;
       const { desired, live, steps }: LivePlan<S> = fromNothing
         ? { desired: spec, live: undefined, steps: kind.plan(undefined, spec, undefined) }
-        : await withClient(resource, common.connection, (client) => planAgainstLive(kind, client, spec));
+        : await withClient(resource, common.connection, (client) => planAgainstLive(kind, client, spec, common.connection));
       const replaces = live ? kind.replaces(live, desired) : [];
       const action = !live ? "create" : replaces.length > 0 ? "replace" : steps.length > 0 ? "update" : "no-op";
       const refused = steps.flatMap((s) => s.hazards).filter((h) => !common.allowHazards.includes(h.kind));
@@ -225,7 +233,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     async read(id: string, props: Outputs<S>) {
       const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
       const read = await withClient(resourceName(kind, spec), common.connection, async (client) => {
-        const live = await kind.observe(client, spec);
+        const live = await kind.observe(client, spec, common.connection);
         return live && { live, jobs: await kind.jobs?.(client, live) };
       });
       if (!read) return { id: "" };
@@ -244,11 +252,11 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const name = resourceName(kind, spec);
       await withClient(name, common.connection, (client) =>
         withApplyLock(client, async () => {
-          const live = await kind.observe(client, spec);
+          const live = await kind.observe(client, spec, common.connection);
           if (!live) return;
           const steps = kind.drop(live, kind.facts ? await kind.facts(client, spec, live) : undefined);
           refuseDisallowedHazards(name, steps, common.allowHazards);
-          await applySteps(client, name, steps);
+          await applyEverywhere(client, common.connection, name, steps);
         }),
       );
     },

@@ -60,6 +60,12 @@ export interface Step {
    * whether or not the step ran (`IF EXISTS`).
    */
   readonly abandon?: string;
+  /**
+   * Another database of the same server to run the statement in, after the
+   * resource's own steps: pg_cron's functions exist only in the database named
+   * by `cron.database_name`. Unset: the resource's database.
+   */
+  readonly database?: string;
 }
 
 /** A transactional step, without hazards unless given. */

@@ -192,6 +192,7 @@ export async function createScratchDatabase(
   url.pathname = "/" + dbName;
   const drop = async (): Promise<void> => {
     await withClient(adminUrl, async (c) => {
+      await c.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE database = $1", [dbName]);
       await c.query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
         [dbName],
@@ -199,7 +200,10 @@ export async function createScratchDatabase(
       await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     });
   };
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+  await withClient(adminUrl, async (c) => {
+    await ensureCron(c);
+    await c.query(`CREATE DATABASE "${dbName}"`);
+  });
   try {
     await withClient(url.toString(), (c) =>
       c.query(
@@ -236,6 +240,20 @@ export function testAdminUrl(license: License = "timescale"): string {
 /** Publishes each server's admin URL for {@link testAdminUrl} (jest copies `process.env` into test environments). */
 export function publishAdminUrls(servers: Record<License, TestServer>): void {
   for (const license of LICENSES) process.env[ADMIN_URL_ENV[license]] = servers[license].adminUrl;
+}
+
+/**
+ * pg_cron's extension in its database (`cron.database_name`, which must be
+ * the admin URL's database, `postgres` by default): PartitionSet schedules
+ * its maintenance jobs there with `cron.schedule_in_database`. A concurrent
+ * first call may lose the race to create it, which is fine.
+ */
+async function ensureCron(c: Client): Promise<void> {
+  try {
+    await c.query("CREATE EXTENSION IF NOT EXISTS pg_cron");
+  } catch (e) {
+    if ((e as { code?: string }).code !== "23505") throw e;
+  }
 }
 
 // ---------------------------------------------------------------- helpers

@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ResourceArgs } from "../core/provider";
+import { DatabaseResource } from "../core/resource";
+import { Table } from "../table";
+import type { PartitionSetInput } from "./spec";
+
+/**
+ * Inputs of {@link PartitionSet}: `parent` is a range-partitioned
+ * {@link Table} of the same program (its declared `partitionBy` is then
+ * checked at `check`, and the set depends on it) or the `{ schema, name }` of
+ * one managed elsewhere (checked before any SQL).
+ */
+export type PartitionSetArgs = Omit<ResourceArgs<PartitionSetInput>, "schema" | "parent" | "declaredParent" | "premadeAhead"> & {
+  parent: Table | { schema: string; name: string };
+};
+
+/**
+ * A pg_partman 5 partition set: partitions made `premake` intervals ahead,
+ * old ones removed after `retention`, maintenance on a pg_cron schedule.
+ * ID: `schema.parent`. `premadeAhead` is false when the partitions do not
+ * reach now + premake × interval (maintenance stopped): drift that the next
+ * `up` heals with a maintenance pass. Deleting it stops pg_partman's
+ * management and removes the job; partitions and rows stay.
+ */
+export class PartitionSet extends DatabaseResource {
+  declare readonly premadeAhead: pulumi.Output<boolean>;
+
+  constructor(name: string, args: PartitionSetArgs, opts?: pulumi.CustomResourceOptions) {
+    const { parent, ...rest } = args;
+    const declared = parent instanceof Table ? parent.declared : undefined;
+    const inputs = {
+      ...rest,
+      schema: declared ? declared.schema : (parent as { schema: string }).schema,
+      parent: declared ? declared.name : (parent as { name: string }).name,
+      declaredParent: declared?.partitionBy,
+    };
+    super("PartitionSet", name, inputs, parent instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: parent }) : opts);
+  }
+}

@@ -1,0 +1,18 @@
+import { Kind } from "../core/kind";
+import { once } from "../core/once";
+import { canonicalizePartitionSet, observePartitionSet, PartitionSetFacts, partitionSetFacts } from "./observe";
+import { dropPartitionSet, partitionSetReplaces, planPartitionSet } from "./plan";
+import { PartitionSetSpec, partitionSetSpec } from "./spec";
+
+/** The partition set kind: what the generic adapter (core/provider.ts) needs to manage a pg_partman 5 partition set. */
+export const partitionSetKind: Kind<PartitionSetSpec, PartitionSetFacts> = {
+  type: "PartitionSet",
+  schema: once(partitionSetSpec),
+  identity: (s) => `${s.schema}.${s.parent}`,
+  replaces: partitionSetReplaces,
+  observe: observePartitionSet,
+  canonicalize: canonicalizePartitionSet,
+  facts: partitionSetFacts,
+  plan: planPartitionSet,
+  drop: dropPartitionSet,
+};
