@@ -97,7 +97,7 @@ async function readJob(client: PoolClient, connection: Connection, context: SetC
       throw error;
     }
   };
-  return context.cronDatabase === context.database ? read(client) : withClient(inDatabase(connection, context.cronDatabase), read);
+  return context.cronDatabase === context.database ? read(client) : withClient(`PartitionSet ${parentTable(desired)}`, inDatabase(connection, context.cronDatabase), read);
 }
 
 /**
