@@ -19,6 +19,8 @@ const NAMESPACE = "pgstrata";
  * | `metricsChunkInterval` | chunk interval of `analytics.memory_tier_metrics` | `7 days` |
  * | `metricsHashPartitions` | hash partitions of `analytics.memory_tier_metrics` by `host` (1–1024) | `4` |
  * | `biometricChunkInterval` | chunk interval of `biometric.biometric_events` | `1 day` |
+ * | `systemMetricsRetention` | months of `ops.system_metrics` partitions kept (pg_partman retention) | `13 months` |
+ * | `auditLogRetention` | months of `ops.audit_logs` partitions kept | `84 months` |
  * | `lockTimeout` | `lock_timeout` of every DDL session, e.g. `5s` | `5s` |
  * | `statementTimeout` | `statement_timeout` of every session, e.g. `15min` | `15min` |
  */
@@ -31,6 +33,8 @@ function stackConfigSchema() {
     metricsChunkInterval: interval().default("7 days"),
     metricsHashPartitions: z.coerce.number().int().min(1).max(1024).default(4),
     biometricChunkInterval: interval().default("1 day"),
+    systemMetricsRetention: interval().default("13 months"),
+    auditLogRetention: interval().default("84 months"),
     lockTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '5s' or '500ms'").optional(),
     statementTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '15min' or '1h'").optional(),
   });

@@ -27,3 +27,18 @@ export abstract class DatabaseResource extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** A relation a resource builds on: a resource of the same program carrying its declaration (a `Table`), or the `{ schema, name }` of one managed elsewhere. */
+export type RelationReference<D extends { schema: pulumi.Input<string>; name: pulumi.Input<string> }> = (pulumi.CustomResource & { readonly declared: D }) | { schema: string; name: string };
+
+/**
+ * The schema and name of `ref`, its declaration when it is a resource of this
+ * program (so `check` can judge it), and `opts` made to depend on it.
+ */
+export function resolveRelation<D extends { schema: pulumi.Input<string>; name: pulumi.Input<string> }>(
+  ref: RelationReference<D>,
+  opts: pulumi.CustomResourceOptions | undefined,
+): { schema: pulumi.Input<string>; name: pulumi.Input<string>; declared?: D; opts?: pulumi.CustomResourceOptions } {
+  if (ref instanceof pulumi.CustomResource) return { schema: ref.declared.schema, name: ref.declared.name, declared: ref.declared, opts: pulumi.mergeOptions(opts, { dependsOn: ref }) };
+  return { schema: ref.schema, name: ref.name, opts };
+}

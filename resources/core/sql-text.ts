@@ -5,15 +5,12 @@
  */
 
 /**
- * Splits `text` at commas outside parentheses, brackets, single-quoted
- * literals and double-quoted identifiers, trimming each part:
- * `at, lower(region), 'a,b'` → `["at", "lower(region)", "'a,b'"]`.
+ * Each character of `text` outside single-quoted literals and double-quoted
+ * identifiers, with its index and the parenthesis/bracket depth before it.
  */
-export function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
+function* unquoted(text: string): Generator<{ i: number; ch: string; depth: number }> {
   let depth = 0;
   let quote: string | undefined;
-  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quote) {
@@ -21,10 +18,25 @@ export function splitTopLevel(text: string): string[] {
         if (text[i + 1] === quote) i++;
         else quote = undefined;
       }
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === "(" || ch === "[") depth++;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else yield { i, ch, depth };
+    if (ch === "(" || ch === "[") depth++;
     else if (ch === ")" || ch === "]") depth--;
-    else if (ch === "," && depth === 0) {
+  }
+}
+
+/**
+ * Splits `text` at commas outside parentheses, brackets, single-quoted
+ * literals and double-quoted identifiers, trimming each part:
+ * `at, lower(region), 'a,b'` → `["at", "lower(region)", "'a,b'"]`.
+ */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const { i, ch, depth } of unquoted(text)) {
+    if (ch === "," && depth === 0) {
       parts.push(text.slice(start, i).trim());
       start = i + 1;
     }
@@ -46,19 +58,10 @@ export function parenthesized(text: string, prefix: string): string | undefined 
  */
 export function parenthesizedGroups(text: string): string[] {
   const groups: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
   let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) {
-        if (text[i + 1] === quote) i++;
-        else quote = undefined;
-      }
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === "(" && depth++ === 0) start = i + 1;
-    else if (ch === ")" && --depth === 0) groups.push(text.slice(start, i));
+  for (const { i, ch, depth } of unquoted(text)) {
+    if (ch === "(" && depth === 0) start = i + 1;
+    else if (ch === ")" && depth === 1) groups.push(text.slice(start, i));
   }
   return groups;
 }

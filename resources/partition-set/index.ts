@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource } from "../core/resource";
-import { Table } from "../table";
+import { DatabaseResource, RelationReference, resolveRelation } from "../core/resource";
+import type { TableArgs } from "../table";
 import type { PartitionSetInput } from "./spec";
 
 /**
@@ -11,7 +11,7 @@ import type { PartitionSetInput } from "./spec";
  * one managed elsewhere (checked before any SQL).
  */
 export type PartitionSetArgs = Omit<ResourceArgs<PartitionSetInput>, "schema" | "parent" | "declaredParent" | "premadeAhead"> & {
-  parent: Table | { schema: string; name: string };
+  parent: RelationReference<TableArgs>;
 };
 
 /**
@@ -27,13 +27,7 @@ export class PartitionSet extends DatabaseResource {
 
   constructor(name: string, args: PartitionSetArgs, opts?: pulumi.CustomResourceOptions) {
     const { parent, ...rest } = args;
-    const declared = parent instanceof Table ? parent.declared : undefined;
-    const inputs = {
-      ...rest,
-      schema: declared ? declared.schema : (parent as { schema: string }).schema,
-      parent: declared ? declared.name : (parent as { name: string }).name,
-      declaredParent: declared?.partitionBy,
-    };
-    super("PartitionSet", name, inputs, parent instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: parent }) : opts);
+    const resolved = resolveRelation(parent, opts);
+    super("PartitionSet", name, { ...rest, schema: resolved.schema, parent: resolved.name, declaredParent: resolved.declared?.partitionBy }, resolved.opts);
   }
 }

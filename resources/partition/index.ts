@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource } from "../core/resource";
-import { Table } from "../table";
+import { DatabaseResource, RelationReference, resolveRelation } from "../core/resource";
+import type { TableArgs } from "../table";
 import type { PartitionInput } from "./spec";
 
 /**
@@ -10,7 +10,7 @@ import type { PartitionInput } from "./spec";
  * of one managed elsewhere; `name` and `bound` as in `partitionSpec`.
  */
 export type PartitionArgs = Omit<ResourceArgs<PartitionInput>, "schema" | "parent" | "detachPending"> & {
-  parent: Table | { schema: string; name: string };
+  parent: RelationReference<TableArgs>;
 };
 
 /**
@@ -27,8 +27,7 @@ export class Partition extends DatabaseResource {
 
   constructor(name: string, args: PartitionArgs, opts?: pulumi.CustomResourceOptions) {
     const { parent, ...rest } = args;
-    const declared = parent instanceof Table ? parent.declared : (parent as { schema: string; name: string });
-    const inputs = { ...rest, schema: declared.schema, parent: declared.name };
-    super("Partition", name, inputs, parent instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: parent }) : opts);
+    const resolved = resolveRelation(parent, opts);
+    super("Partition", name, { ...rest, schema: resolved.schema, parent: resolved.name }, resolved.opts);
   }
 }

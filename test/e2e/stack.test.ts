@@ -7,10 +7,14 @@
 import * as path from "path";
 import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../support/capture-client";
 import { ProviderHost } from "../support/provider-host";
+import { Client } from "pg";
+import { testAdminUrl } from "../support/database";
 import { scratchDatabase } from "../support/scratch";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let host: ProviderHost;
+/** pg_cron's database on the test server, where the partition sets' jobs live. */
+let cron: Client;
 let resources: CapturedResource[];
 const state = new Map<string, { id: string; inputs: PropertyMap; outputs: PropertyMap }>();
 const started = Date.now();
@@ -27,9 +31,11 @@ beforeAll(async () => {
   db = await scratchDatabase("e2e_dev");
   const cfg = config(db.url);
   const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
-  // The engine walks the dependency graph; in this model it is schema → table → hypertable.
-  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable"].indexOf(r.type.split(":").pop()!);
+  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set.
+  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet"].indexOf(r.type.split(":").pop()!);
   resources = captured.sort((a, b) => rank(a) - rank(b));
+  cron = new Client({ connectionString: testAdminUrl() });
+  await cron.connect();
   host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgstrata", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
 });
 
@@ -42,6 +48,7 @@ afterAll(async () => {
     );
     await host.stop();
   }
+  await cron?.end();
   await db?.close();
 });
 
@@ -50,10 +57,14 @@ const dynamic = (type: string) => resources.filter((r) => r.type === `pulumi-nod
 
 test("the program declares the model's resources, with the connection secret and the provider serialized", () => {
   const names = (type: string) => dynamic(type).map((r) => r.name).sort();
-  expect(names("Schema")).toEqual(["analytics", "biometric", "encrypted", "events"]);
-  expect(names("Table")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store"]);
+  expect(names("Schema")).toEqual(["analytics", "biometric", "encrypted", "events", "ml", "ops"]);
+  expect(names("Table")).toEqual([
+    "analytics.memory_tier_metrics", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store", "ml.task_executions", "ops.audit_logs", "ops.system_metrics",
+  ]);
   expect(names("Hypertable")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events", "events.event_store"]);
-  expect(resources).toHaveLength(11);
+  expect(names("Partition")).toEqual(["ml.task_executions_2025"]);
+  expect(names("PartitionSet")).toEqual(["ml.task_executions", "ops.audit_logs", "ops.system_metrics"]);
+  expect(resources).toHaveLength(20);
   for (const r of resources) {
     expect(r.secretInputs).toContain("connection");
     expect(typeof r.inputs.__provider).toBe("string");
@@ -87,6 +98,27 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { conname: "stream_version_positive", def: "CHECK ((stream_version > 0))" },
   ]);
   await q("INSERT INTO events.event_store (stream_id, stream_version, event_type) VALUES (gen_random_uuid(), 1, 'created')");
+
+  // Partitioned tables, their declared partition and the partition sets kept six months ahead.
+  expect(await q("SELECT c.oid::regclass::text AS t, pg_get_partkeydef(c.oid) AS k FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid ORDER BY 1")).toEqual([
+    { t: "ml.task_executions", k: "RANGE (started_at)" },
+    { t: "ops.audit_logs", k: "RANGE (occurred_at)" },
+    { t: "ops.system_metrics", k: "RANGE (recorded_at)" },
+  ]);
+  expect(await q("SELECT pg_get_expr(relpartbound, oid) AS b FROM pg_class WHERE oid = 'ml.task_executions_2025'::regclass")).toEqual([
+    { b: "FOR VALUES FROM ('2025-01-01 00:00:00+00') TO ('2026-01-01 00:00:00+00')" },
+  ]);
+  expect(await q("SELECT parent_table, partition_interval, premake, retention FROM partman.part_config ORDER BY 1")).toEqual([
+    { parent_table: "ml.task_executions", partition_interval: "1 mon", premake: 6, retention: null },
+    { parent_table: "ops.audit_logs", partition_interval: "1 mon", premake: 6, retention: "7 years" },
+    { parent_table: "ops.system_metrics", partition_interval: "1 mon", premake: 6, retention: "1 year 1 mon" },
+  ]);
+  const landed = await q(`INSERT INTO ops.system_metrics (host, metric, value, recorded_at) SELECT 'h', 'cpu', 1, date_trunc('month', now()) + make_interval(months => m) + interval '1 day'
+                            FROM generate_series(0, 6) m RETURNING tableoid::regclass::text AS p`);
+  expect(new Set(landed.map((r) => r.p)).size).toBe(7);
+  expect(landed.map((r) => r.p)).not.toContain("ops.system_metrics_default");
+  const jobs = await cron.query("SELECT jobname, schedule FROM cron.job WHERE database = $1 ORDER BY 1", [new URL(db.url).pathname.slice(1)]);
+  expect(jobs.rows.map((j) => `${j.jobname.split(".").slice(1).join(".")} ${j.schedule}`)).toEqual(["ml.task_executions @hourly", "ops.audit_logs @hourly", "ops.system_metrics @hourly"]);
 });
 
 test("second pass: Check → Diff reports no changes for any resource", async () => {
@@ -110,15 +142,20 @@ test("refresh: Read reports nothing when nothing changed", async () => {
 test("out-of-band change: Read shows exactly the drift, Diff → Update converges", async () => {
   await q("SELECT set_chunk_time_interval('events.event_store', interval '6 hours')");
   await q("ALTER TABLE encrypted.key_mappings ALTER COLUMN algorithm SET DEFAULT 'rot13'");
+  await cron.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`]);
   const drifted = new Map<string, string[]>();
   for (const r of resources) {
     const s = state.get(r.urn)!;
     const read = await host.read(s.id, r.urn, s.outputs, s.inputs);
-    const changed = Object.keys(read.properties).filter((k) => k !== "observed" && k !== "__provider" && JSON.stringify(read.properties[k]) !== JSON.stringify(s.outputs[k]));
+    const changed = Object.keys({ ...s.outputs, ...read.properties }).filter((k) => k !== "observed" && k !== "__provider" && JSON.stringify(read.properties[k]) !== JSON.stringify(s.outputs[k]));
     if (changed.length > 0) drifted.set(`${r.type.split(":").pop()} ${r.name}`, changed);
     s.outputs = read.properties;
   }
-  expect(Object.fromEntries(drifted)).toEqual({ "Hypertable events.event_store": ["chunkInterval"], "Table encrypted.key_mappings": ["columns"] });
+  expect(Object.fromEntries(drifted)).toEqual({
+    "Hypertable events.event_store": ["chunkInterval"],
+    "Table encrypted.key_mappings": ["columns"],
+    "PartitionSet ops.audit_logs": ["maintenance"],
+  });
   const keyMappings = state.get(dynamic("Table").find((r) => r.name === "encrypted.key_mappings")!.urn)!;
   const algorithm = (keyMappings.outputs.columns as PropertyMap[]).find((c) => c.name === "algorithm");
   expect(algorithm).toMatchObject({ default: "'rot13'::text" });
@@ -133,6 +170,7 @@ test("out-of-band change: Read shows exactly the drift, Diff → Update converge
   }
   expect(await q("SELECT time_interval::text AS i FROM timescaledb_information.dimensions WHERE hypertable_name = 'event_store'")).toEqual([{ i: "1 day" }]);
   expect(await q("SELECT pg_get_expr(adbin, adrelid) AS d FROM pg_attrdef WHERE adrelid = 'encrypted.key_mappings'::regclass AND adnum = 3")).toEqual([{ d: "'aes-256-gcm'::text" }]);
+  expect((await cron.query("SELECT schedule, active FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`])).rows).toEqual([{ schedule: "@hourly", active: true }]);
   for (const r of resources) {
     const s = state.get(r.urn)!;
     expect((await host.read(s.id, r.urn, s.outputs, s.inputs)).properties).toEqual(s.outputs);
@@ -143,11 +181,13 @@ test("destroy: Delete in reverse order refuses to drop rows, then removes everyt
   const eventStore = dynamic("Hypertable").find((r) => r.name === "events.event_store")!;
   const s = state.get(eventStore.urn)!;
   await expect(host.delete(s.id, eventStore.urn, s.outputs)).rejects.toThrow(/\[data-loss\] turning events\.event_store back into a plain table copies its 1 row/);
-  await q("DELETE FROM events.event_store");
+  await q("DELETE FROM events.event_store; DELETE FROM ops.system_metrics");
   for (const r of [...resources].reverse()) {
     const s = state.get(r.urn)!;
     await host.delete(s.id, r.urn, s.outputs);
   }
   expect(await q("SELECT nspname FROM pg_namespace WHERE nspname IN ('events', 'analytics', 'encrypted', 'biometric')")).toEqual([]);
   expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.hypertables")).toEqual([{ n: 0 }]);
+  expect(await q("SELECT count(*)::int AS n FROM partman.part_config")).toEqual([{ n: 0 }]);
+  expect((await cron.query("SELECT count(*)::int AS n FROM cron.job WHERE database = $1", [new URL(db.url).pathname.slice(1)])).rows).toEqual([{ n: 0 }]);
 });

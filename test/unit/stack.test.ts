@@ -49,16 +49,19 @@ const inputsOf = (type: string, name: string) => registered.find((r) => r.type =
 
 test("dev and prod stacks differ only by config: chunk intervals and partitions come from it", async () => {
   for (const [stack, config] of [
-    ["dev", { "pgstrata:eventsChunkInterval": "1 day", "pgstrata:metricsHashPartitions": "2" }],
-    ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8" }],
+    ["dev", { "pgstrata:eventsChunkInterval": "1 day", "pgstrata:metricsHashPartitions": "2", "pgstrata:systemMetricsRetention": "3 months", "pgstrata:auditLogRetention": "6 months" }],
+    ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8", "pgstrata:systemMetricsRetention": "13 months", "pgstrata:auditLogRetention": "84 months" }],
   ] as const) {
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     program(stack);
     await settle();
-    expect(registered).toHaveLength(11);
+    expect(registered).toHaveLength(20);
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
     expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
+    expect(inputsOf("PartitionSet", "ops.system_metrics")).toMatchObject({ parent: "system_metrics", control: "recorded_at", premake: 6, retention: config["pgstrata:systemMetricsRetention"], declaredParent: { strategy: "range", keys: ["recorded_at"] } });
+    expect(inputsOf("PartitionSet", "ops.audit_logs")).toMatchObject({ parent: "audit_logs", control: "occurred_at", premake: 6, retention: config["pgstrata:auditLogRetention"] });
+    expect(inputsOf("PartitionSet", "ml.task_executions")).toMatchObject({ parent: "task_executions", control: "started_at", premake: 6 });
   }
 });
 
@@ -131,7 +134,7 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
-  expect(dynamic).toHaveLength(11);
+  expect(dynamic).toHaveLength(20);
   for (const r of dynamic) {
     expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
   }
