@@ -9,6 +9,7 @@ export const partitionSetKind: Kind<PartitionSetSpec, PartitionSetFacts> = {
   type: "PartitionSet",
   schema: once(partitionSetSpec),
   identity: (s) => `${s.schema}.${s.parent}`,
+  checkOnly: ["declaredParent"],
   replaces: partitionSetReplaces,
   observe: observePartitionSet,
   canonicalize: canonicalizePartitionSet,

@@ -105,7 +105,7 @@ async function readJob(client: PoolClient, connection: Connection, context: SetC
  * partition, the maintenance job (only an active one counts) and coverage;
  * undefined when pg_partman does not manage the parent. Three round trips
  * (context, config with coverage, the job in pg_cron's database).
- * `startPartition` and `declaredParent` are echoed from `desired`.
+ * `startPartition` is echoed from `desired`.
  */
 export async function observePartitionSet(client: PoolClient, desired: PartitionSetSpec, connection: Connection): Promise<PartitionSetSpec | undefined> {
   const context = await readContext(client, desired);
@@ -124,7 +124,6 @@ export async function observePartitionSet(client: PoolClient, desired: Partition
     retentionKeepTable: config.keepTable,
     defaultPartition: context.defaultPartition !== null,
     maintenance: job?.active ? { schedule: job.schedule } : undefined,
-    declaredParent: desired.declaredParent,
     premadeAhead: config.ahead === true,
   };
 }
