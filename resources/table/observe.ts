@@ -132,10 +132,14 @@ function partitionKey(text: string): TableSpec["partitionBy"] {
   return { strategy, keys: splitTopLevel(parenthesized(text, strategy.toUpperCase()) ?? "") };
 }
 
-/** Live state of the table `desired` names; `migrateData`, an option, is echoed from `desired`. */
+/**
+ * Live state of the table `desired` names. `migrateData`, an option, is
+ * echoed from `desired`; `partitionBy` is reported only when declared (unset:
+ * not managed, so adopting an existing partitioned table never rebuilds it).
+ */
 export async function observeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec | undefined> {
   const live = await observeRelation(client, qualifiedName(desired.schema, desired.name), desired);
-  return live && { ...live, migrateData: desired.migrateData };
+  return live && { ...live, partitionBy: desired.partitionBy && live.partitionBy, migrateData: desired.migrateData };
 }
 
 /** Row counts stop at this cap. */

@@ -83,8 +83,9 @@ export function tableSpec() {
       /** Row-level security `{ enabled, forced }`; unset: not managed. See {@link rowLevelSecuritySpec} for what users get wrong. */
       rowLevelSecurity: rowLevelSecuritySpec(),
       /**
-       * Native partitioning: `{ strategy: "range" | "list" | "hash", keys }`. Unset: a plain table.
-       * Changing it (or partitioning a table that exists) rebuilds the table: see `migrateData`.
+       * Native partitioning: `{ strategy: "range" | "list" | "hash", keys }`. Unset: a new table is
+       * plain, and an existing table's partitioning is not managed (adopting a partitioned table
+       * never rebuilds it). Changing it (or partitioning a plain table) rebuilds the table: see `migrateData`.
        */
       partitionBy: partitionBy().optional(),
       /**

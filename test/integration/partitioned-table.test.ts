@@ -107,3 +107,12 @@ test("partitioning a table with rows is refused without migrateData; with it, ev
   await q("INSERT INTO ops.plain (region, recorded_at) VALUES ('us', now())");
   expect(await q("SELECT max(id)::int AS id FROM ops.plain")).toEqual([{ id: 42 }]);
 });
+
+test("adopting a partitioned table with a Table that leaves partitionBy unset changes nothing: its partitioning is not managed", async () => {
+  await db.sql.query(`CREATE TABLE ops.adopted (id bigint NOT NULL, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+                      CREATE TABLE ops.adopted_all PARTITION OF ops.adopted DEFAULT; INSERT INTO ops.adopted VALUES (1, now())`);
+  const { outs } = await create({ connection: { url: db.url }, schema: "ops", name: "adopted", columns: [{ name: "id", type: "bigint", nullable: false }, { name: "at", type: "timestamptz", nullable: false }] });
+  expect(outs.appliedSql).toEqual([]);
+  expect(outs.observed.partitionBy).toBeUndefined();
+  expect(await partkey("ops.adopted")).toBe("RANGE (at)");
+});
