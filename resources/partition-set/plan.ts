@@ -5,6 +5,18 @@ import { PartitionSetSpec } from "./spec";
 
 const label = (s: PartitionSetSpec) => `PartitionSet ${parentTable(s)}`;
 
+/**
+ * What planning assumes without reading the database (the SQL plan of a set
+ * whose parent an earlier step of the same plan creates): pg_partman in schema
+ * `partman`, pg_cron in its default database `postgres`, a time control column.
+ */
+const UNREAD: PartitionSetFacts = {
+  context: { partman: "partman", database: "(this database)", cronDatabase: "postgres", parentExists: true, strategy: "r", defaultPartition: null, controlType: "timestamp with time zone" },
+  template: null,
+  defaultRows: 0,
+  expiring: [],
+};
+
 /** Properties pg_partman 5 cannot change in place. */
 export function partitionSetReplaces(old: PartitionSetSpec, next: PartitionSetSpec): (keyof PartitionSetSpec)[] {
   return (["schema", "parent", "control", "interval"] as const).filter((k) => old[k] !== next[k]);
@@ -56,8 +68,8 @@ const maintain = (desired: PartitionSetSpec, partman: string) => step(`SELECT ${
  * column, or maintenance is declared without pg_cron.
  */
 export function planPartitionSet(live: PartitionSetSpec | undefined, desired: PartitionSetSpec, facts: PartitionSetFacts | undefined): Step[] {
-  if (!facts) throw new Error(`${label(desired)}: planning needs the database's facts`);
-  const { context } = facts;
+  const f = facts ?? UNREAD;
+  const { context } = f;
   const parent = quoteLiteral(parentTable(desired));
   if (!context.parentExists || context.strategy !== "r") {
     throw new Error(
@@ -81,7 +93,7 @@ export function planPartitionSet(live: PartitionSetSpec | undefined, desired: Pa
   const steps: Step[] = [];
   const reconfigured = live.premake !== desired.premake || live.retention !== desired.retention || live.retentionKeepTable !== desired.retentionKeepTable;
   if (reconfigured) {
-    const lost = desired.retentionKeepTable ? [] : facts.expiring.filter((p) => p.rows > 0);
+    const lost = desired.retentionKeepTable ? [] : f.expiring.filter((p) => p.rows > 0);
     const hazards: Hazard[] = live.retention !== desired.retention && lost.length > 0
       ? [{ kind: "data-loss", message: `retention ${desired.retention} on ${parentTable(desired)} makes the next maintenance drop ${lost.map((p) => `${p.partition} (${describeRows(p.rows, ROW_COUNT_CAP)})`).join(", ")}` }]
       : [];
@@ -91,7 +103,7 @@ export function planPartitionSet(live: PartitionSetSpec | undefined, desired: Pa
     steps.push(step(`CREATE TABLE ${qualifiedName(desired.schema, `${desired.parent}_default`.slice(0, 63))} PARTITION OF ${qualifiedName(desired.schema, desired.parent)} DEFAULT`));
   }
   if (!desired.defaultPartition && context.defaultPartition) {
-    const hazards: Hazard[] = facts.defaultRows > 0 ? [{ kind: "data-loss", message: `removing the default partition ${context.defaultPartition} of ${parentTable(desired)} discards its ${describeRows(facts.defaultRows, ROW_COUNT_CAP)}` }] : [];
+    const hazards: Hazard[] = f.defaultRows > 0 ? [{ kind: "data-loss", message: `removing the default partition ${context.defaultPartition} of ${parentTable(desired)} discards its ${describeRows(f.defaultRows, ROW_COUNT_CAP)}` }] : [];
     steps.push(step(`ALTER TABLE ${qualifiedName(desired.schema, desired.parent)} DETACH PARTITION ${context.defaultPartition}`, hazards), step(`DROP TABLE ${context.defaultPartition}`));
   }
   if (reconfigured || !live.premadeAhead) steps.push(maintain(desired, context.partman));
@@ -104,11 +116,11 @@ export function planPartitionSet(live: PartitionSetSpec | undefined, desired: Pa
  * their rows; nothing is lost.
  */
 export function dropPartitionSet(live: PartitionSetSpec, facts: PartitionSetFacts | undefined): Step[] {
-  if (!facts) throw new Error(`${label(live)}: planning needs the database's facts`);
-  const { context } = facts;
+  const f = facts ?? UNREAD;
+  const { context } = f;
   return [
     step(`DELETE FROM ${quoteIdent(context.partman)}.part_config WHERE parent_table = ${quoteLiteral(parentTable(live))}`),
-    ...(facts.template ? [step(`DROP TABLE IF EXISTS ${facts.template}`)] : []),
+    ...(f.template ? [step(`DROP TABLE IF EXISTS ${f.template}`)] : []),
     ...(live.maintenance ? jobSteps({ ...live, maintenance: undefined }, context) : []),
   ];
 }
