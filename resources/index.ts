@@ -5,6 +5,7 @@ export { Hypertable, HypertableArgs } from "./hypertable";
 export { Policy, PolicyArgs } from "./policy";
 export { Partition, PartitionArgs } from "./partition";
 export { PartitionSet, PartitionSetArgs } from "./partition-set";
+export { RetentionPolicy, RetentionPolicyArgs } from "./retention";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

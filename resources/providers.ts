@@ -8,6 +8,7 @@ import { hypertableKind } from "./hypertable/kind";
 import { policyKind } from "./policy/kind";
 import { partitionKind } from "./partition/kind";
 import { partitionSetKind } from "./partition-set/kind";
+import { retentionKind } from "./retention/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
 
@@ -18,4 +19,5 @@ export const providers: Record<string, KindProvider> = {
   Policy: providerFor(policyKind),
   Partition: providerFor(partitionKind),
   PartitionSet: providerFor(partitionSetKind),
+  RetentionPolicy: providerFor(retentionKind),
 };

@@ -19,6 +19,8 @@ export type HypertableArgs = Omit<ResourceArgs<HypertableInput>, "schema" | "tab
  * ID: `schema.table`. Deleting it turns the table back into a plain table.
  */
 export class Hypertable extends DatabaseResource {
+  declare readonly schema: pulumi.Output<string>;
+  declare readonly table: pulumi.Output<string>;
   declare readonly timeColumn: pulumi.Output<string>;
   declare readonly chunkInterval: pulumi.Output<string>;
 

@@ -1,0 +1,140 @@
+import type { PoolClient } from "pg";
+import { qualifiedName, quoteLiteral } from "../core/quote";
+import { Job, License, readJobs, readLicense } from "../core/timescaledb";
+import { ROW_COUNT_CAP } from "../table/observe";
+import { RetentionSpec } from "./spec";
+
+/** The proc of TimescaleDB's retention policy job. */
+export const RETENTION_PROC = "policy_retention";
+
+/** The pg_cron job of the `pg_cron` engine, by name (one per hypertable and database). */
+export const cronJobName = (r: { schema: string; table: string }) => `pgstrata retention ${qualifiedName(r.schema, r.table)}`;
+
+/** A pg_cron job (`cron.job`). */
+export interface CronJob {
+  jobid: number;
+  schedule: string;
+  command: string;
+  active: boolean;
+}
+
+/** What the retention kind reads about its hypertable and jobs, in a few round trips. */
+interface RetentionState {
+  /** The hypertable's time dimension: its column type and integer-now function (`schema.name`); undefined when not a hypertable. */
+  time?: { type: string; integerNow: string | null };
+  tslJob?: Job;
+  cronJob?: CronJob;
+  /** Whether pg_cron is installed in this database. */
+  cronInstalled: boolean;
+}
+
+async function readRetention(client: PoolClient, r: RetentionSpec): Promise<RetentionState> {
+  const { rows } = await client.query(
+    `SELECT d.column_type::text AS type,
+            (SELECT format('%s.%s', x.integer_now_func_schema, x.integer_now_func) FROM _timescaledb_catalog.dimension x
+               JOIN _timescaledb_catalog.hypertable h ON h.id = x.hypertable_id
+              WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now,
+            to_regclass('cron.job') IS NOT NULL AS cron_installed
+       FROM (SELECT 1) one
+       LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'`,
+    [r.schema, r.table],
+  );
+  const row = rows[0];
+  const tslJob = (await readJobs(client, r.schema, r.table)).find((j) => j.proc === RETENTION_PROC);
+  const cronJob = row.cron_installed
+    ? (await client.query<CronJob>("SELECT jobid::int, schedule, command, active FROM cron.job WHERE jobname = $1 AND database = current_database()", [cronJobName(r)])).rows[0]
+    : undefined;
+  return { time: row.type ? { type: row.type, integerNow: row.integer_now } : undefined, tslJob, cronJob, cronInstalled: row.cron_installed };
+}
+
+/**
+ * The `drop_chunks` call of the `pg_cron` engine: the same arguments as the
+ * retention policy (TimescaleDB docs "drop_chunks": `older_than`, `created_before`).
+ */
+export function dropChunksCommand(r: RetentionSpec): string {
+  return `SELECT drop_chunks(${quoteLiteral(qualifiedName(r.schema, r.table))}::regclass, ${chunkThreshold(r)})`;
+}
+
+/** A threshold as SQL: an integer, or an interval literal. */
+export const thresholdSql = (v: string | number) => (typeof v === "number" ? String(v) : `${quoteLiteral(v)}::interval`);
+
+/** The `show_chunks` / `drop_chunks` argument selecting the chunks the policy drops. */
+function chunkThreshold(r: RetentionSpec): string {
+  return r.dropAfter !== undefined ? `older_than => ${thresholdSql(r.dropAfter)}` : `created_before => ${thresholdSql(r.dropCreatedBefore!)}`;
+}
+
+/** The threshold a `drop_chunks` command of {@link dropChunksCommand}'s form passes, or undefined when it is of another form. */
+function parseCommand(command: string): Pick<RetentionSpec, "dropAfter" | "dropCreatedBefore"> | undefined {
+  const m = /^SELECT drop_chunks\('(?:[^']|'')*'::regclass, (older_than|created_before) => (?:'((?:[^']|'')*)'::interval|(\d+))\)$/.exec(command);
+  if (!m) return undefined;
+  const value = m[2] !== undefined ? m[2].replace(/''/g, "'") : Number(m[3]);
+  return m[1] === "older_than" ? { dropAfter: value } : { dropCreatedBefore: value as string };
+}
+
+/**
+ * The live retention policy of the hypertable `desired` names: TimescaleDB's
+ * retention job, else this provider's pg_cron job; undefined when neither
+ * exists. What `desired` leaves to defaults (`scheduleInterval`) or that only
+ * one engine has (`cronSchedule`) is echoed.
+ */
+export async function observeRetention(client: PoolClient, desired: RetentionSpec): Promise<RetentionSpec | undefined> {
+  const state = await readRetention(client, desired);
+  const integerNow = desired.integerNow && (state.time?.integerNow ?? undefined);
+  const base = { schema: desired.schema, table: desired.table, integerNow, dropAfter: undefined, dropCreatedBefore: undefined };
+  if (state.tslJob) {
+    const job = state.tslJob;
+    return {
+      ...base,
+      dropAfter: job.config.drop_after as string | number | undefined,
+      dropCreatedBefore: job.config.drop_created_before as string | undefined,
+      scheduleInterval: desired.scheduleInterval && job.scheduleInterval,
+      scheduled: job.scheduled,
+      cronSchedule: desired.cronSchedule,
+      engine: "timescaledb",
+    };
+  }
+  if (state.cronJob) {
+    const job = state.cronJob;
+    // A command edited by hand into another form shows as drift of dropAfter.
+    const threshold = parseCommand(job.command) ?? { dropAfter: `(pg_cron command: ${job.command})` };
+    return { ...base, ...threshold, scheduleInterval: desired.scheduleInterval, scheduled: job.active, cronSchedule: job.schedule, engine: "pg_cron" };
+  }
+  return undefined;
+}
+
+/** Whether a time dimension of this column type is an integer one (`smallint`, `integer`, `bigint`). */
+export const isIntegerTime = (type: string) => !/timestamp|date/.test(type);
+
+/** What planning a retention policy needs to know. */
+export interface RetentionFacts {
+  license: License;
+  /** Whether pg_cron is installed in this database, and its `cron.database_name`. */
+  cron: { installed: boolean; database: string | null };
+  /** The hypertable's time column type and integer-now function; undefined when the table is not a hypertable. */
+  time?: { type: string; integerNow: string | null };
+  tslJob?: Job;
+  cronJob?: CronJob;
+  /** Chunks that the desired policy drops and the live one keeps (all chunks it drops, when there is no live policy): names, and rows exact up to {@link ROW_COUNT_CAP} each. */
+  atStake: { chunks: string[]; rows: number };
+}
+
+/** Reads the facts; the chunks at stake come from `show_chunks` with the desired and the live thresholds. */
+export async function retentionFacts(client: PoolClient, desired: RetentionSpec, live: RetentionSpec | undefined): Promise<RetentionFacts> {
+  const state = await readRetention(client, desired);
+  const license = await readLicense(client);
+  const cronDatabase = (await client.query<{ db: string | null }>("SELECT current_setting('cron.database_name', true) AS db")).rows[0].db;
+  const facts = { license, cron: { installed: state.cronInstalled, database: cronDatabase }, time: state.time, tslJob: state.tslJob, cronJob: state.cronJob, atStake: { chunks: [] as string[], rows: 0 } };
+  if (!state.time) return facts;
+  // show_chunks needs a threshold of the column's kind, and an integer-now function for integer columns: without them, planning refuses anyway.
+  const integerTime = isIntegerTime(state.time.type);
+  const usable = (r: RetentionSpec) => r.dropAfter === undefined || (typeof r.dropAfter === "number") === integerTime;
+  if (!usable(desired) || (integerTime && !state.time.integerNow)) return facts;
+  const relation = quoteLiteral(qualifiedName(desired.schema, desired.table));
+  const chunks = (r: RetentionSpec) => `SELECT show_chunks(${relation}::regclass, ${chunkThreshold(r)})`;
+  const { rows } = await client.query<{ chunk: string; n: number }>(
+    `SELECT c::text AS chunk,
+            (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM (SELECT 1 FROM %s LIMIT ${ROW_COUNT_CAP}) x', c), false, true, '')))[1]::text::int AS n
+       FROM (${chunks(desired)} ${live && usable(live) ? `EXCEPT ${chunks(live)}` : ""}) s(c) ORDER BY 1`,
+  );
+  return { ...facts, atStake: { chunks: rows.map((r) => r.chunk), rows: rows.reduce((sum, r) => sum + r.n, 0) } };
+}

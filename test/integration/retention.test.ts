@@ -1,0 +1,155 @@
+import { Client } from "pg";
+import { providerFor } from "../../resources/core/provider";
+import { retentionKind } from "../../resources/retention/kind";
+import { createCronDatabase, testAdminUrl } from "../support/database";
+import { conformanceCycle } from "../support/conformance";
+import { scratchDatabase } from "../support/scratch";
+
+/**
+ * RetentionPolicy: TimescaleDB's retention job on the community license; a
+ * pg_cron job calling drop_chunks on the Apache license; refusals naming the
+ * license where neither works.
+ */
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let apache: Awaited<ReturnType<typeof scratchDatabase>>;
+const HYPERTABLES = `
+  CREATE SCHEMA metrics;
+  CREATE TABLE metrics.readings (at timestamptz NOT NULL, v int);
+  SELECT create_hypertable('metrics.readings', by_range('at', interval '1 day'));
+  CREATE TABLE metrics.history (at timestamptz NOT NULL, v int);
+  SELECT create_hypertable('metrics.history', by_range('at', interval '7 days'));
+  INSERT INTO metrics.history SELECT t, 1 FROM generate_series(now() - interval '70 days', now(), interval '1 hour') t;
+  CREATE TABLE metrics.ticks (at bigint NOT NULL, v int);
+  SELECT create_hypertable('metrics.ticks', by_range('at', 1000));`;
+beforeAll(async () => {
+  [db, apache] = await Promise.all([scratchDatabase("retention"), scratchDatabase("retention_apache", "apache")]);
+  await db.sql.query(HYPERTABLES);
+  await apache.sql.query(HYPERTABLES);
+});
+afterAll(async () => {
+  await db?.close();
+  await apache?.close();
+});
+
+const provider = providerFor(retentionKind);
+const job = async (sql: Client, table: string) =>
+  (
+    await sql.query(
+      `SELECT job_id, config - 'hypertable_id' AS config, schedule_interval::text AS every, scheduled FROM timescaledb_information.jobs
+        WHERE hypertable_schema = 'metrics' AND hypertable_name = $1 AND proc_name = 'policy_retention'`,
+      [table],
+    )
+  ).rows;
+const chunks = async (sql: Client, table: string) =>
+  (await sql.query(`SELECT show_chunks('metrics.${table}')::text AS c ORDER BY 1`)).rows.map((r) => r.c as string);
+
+describe("RetentionPolicy conformance cycle (community license)", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = { connection: { url: db.url }, schema: "metrics", table: "readings", dropAfter: "90 days" };
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async (sql) => expect(await job(sql, "readings")).toEqual([expect.objectContaining({ config: { drop_after: "90 days" }, every: "1 day", scheduled: true })]),
+      drift: { sql: "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'readings'", property: "scheduled" },
+      update: {
+        inputs: { ...base, dropAfter: "4 months", scheduleInterval: "6 hours" },
+        verify: async (sql) => expect(await job(sql, "readings")).toEqual([expect.objectContaining({ config: { drop_after: "4 mons" }, every: "06:00:00", scheduled: true })]),
+      },
+      replace: { inputs: { ...base, dropAfter: undefined, dropCreatedBefore: "30 days" }, property: "dropAfter" },
+      verifyDeleted: async (sql) => expect(await job(sql, "readings")).toEqual([]),
+    };
+  });
+});
+
+const inputs = async (connection: { url: string }, props: object, olds: object = {}) =>
+  (await provider.check!(olds, { connection, schema: "metrics", ...props })).inputs;
+
+test("shortening retention past existing chunks is refused with the chunks and rows at stake; allowed, the job run drops exactly those", async () => {
+  const { id, outs } = await provider.create(await inputs({ url: db.url }, { table: "history", dropAfter: "90 days" }));
+  const all = await chunks(db.sql, "history");
+  const doomed = (await db.sql.query("SELECT show_chunks('metrics.history', older_than => interval '30 days')::text AS c ORDER BY 1")).rows.map((r) => r.c as string);
+  const rows = (await db.sql.query(`SELECT count(*)::int AS n FROM metrics.history WHERE tableoid::regclass::text = ANY ($1)`, [doomed])).rows[0].n;
+  expect(doomed.length).toBeGreaterThan(2);
+
+  const shorter = await inputs({ url: db.url }, { table: "history", dropAfter: "30 days" }, outs);
+  await expect(provider.update!(id, outs, shorter)).rejects.toThrow(
+    new RegExp(`\\[data-loss\\] the next run of the retention job on metrics\\.history drops ${doomed.length} chunks that the current policy keeps \\(${doomed.join(", ").replace(/\./g, "\\.")}\\), holding ${rows} rows`),
+  );
+  expect(await job(db.sql, "history")).toEqual([expect.objectContaining({ config: { drop_after: "90 days" } })]);
+
+  const allowed = await provider.update!(id, outs, await inputs({ url: db.url }, { table: "history", dropAfter: "30 days", allowHazards: ["data-loss"] }, outs));
+  expect(allowed.outs.appliedSql).toEqual([expect.stringMatching(/^SELECT alter_job\(\d+, config => '\{"drop_after":"30 days","hypertable_id":\d+\}'::jsonb\)$/)]);
+  await db.sql.query(`CALL run_job(${Number((await job(db.sql, "history"))[0].job_id)})`);
+  expect(await chunks(db.sql, "history")).toEqual(all.filter((c) => !doomed.includes(c)));
+});
+
+test("an integer time column without integerNow fails before any SQL, naming integerNow", async () => {
+  await expect(provider.create(await inputs({ url: db.url }, { table: "ticks", dropAfter: 5000 }))).rejects.toThrow(
+    /RetentionPolicy metrics\.ticks: the time column of metrics\.ticks is an integer.*set integerNow/,
+  );
+  await db.sql.query("CREATE FUNCTION metrics.ticks_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 100000::bigint'");
+  const { outs } = await provider.create(await inputs({ url: db.url }, { table: "ticks", dropAfter: 5000, integerNow: "metrics.ticks_now" }));
+  expect(outs.observed).toMatchObject({ dropAfter: 5000, integerNow: "metrics.ticks_now", engine: "timescaledb" });
+  expect(await job(db.sql, "ticks")).toEqual([expect.objectContaining({ config: { drop_after: 5000 } })]);
+});
+
+describe("on the Apache license", () => {
+  test("engine 'timescaledb' fails before any SQL naming the license and pg_cron as the alternative", async () => {
+    await expect(provider.create(await inputs({ url: apache.url }, { table: "history", dropAfter: "30 days", engine: "timescaledb" }))).rejects.toThrow(
+      /RetentionPolicy metrics\.history: TimescaleDB's retention policy \(engine 'timescaledb'\) needs TimescaleDB's community license.*'apache' license.*engine: 'pg_cron'/,
+    );
+    expect(await chunks(apache.sql, "history")).toHaveLength(11);
+  });
+
+  test("without pg_cron in the database, the error names the license and both alternatives", async () => {
+    await expect(provider.create(await inputs({ url: apache.url }, { table: "history", dropAfter: "30 days" }))).rejects.toThrow(
+      /retention through pg_cron needs the pg_cron extension in this database.*cron\.database_name is 'pgstrata_cron'.*community license.*this server runs 'apache'/,
+    );
+  });
+
+  test("engine auto is a pg_cron job calling drop_chunks with the policy's semantics: conformance, then its command drops the old chunks", async () => {
+    const cron = await createCronDatabase(testAdminUrl("apache"));
+    const sql = new Client({ connectionString: cron.url });
+    await sql.connect();
+    try {
+      await sql.query(HYPERTABLES);
+      const cronJobs = async () => (await sql.query("SELECT jobid, schedule, command, active FROM cron.job WHERE database = current_database() ORDER BY jobid")).rows;
+      const { id, outs } = await provider.create(await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }));
+      expect(outs.observed).toMatchObject({ engine: "pg_cron", dropAfter: "90 days", cronSchedule: "0 3 * * *", scheduled: true });
+      expect(await cronJobs()).toEqual([
+        { jobid: expect.anything(), schedule: "0 3 * * *", command: `SELECT drop_chunks('"metrics"."history"'::regclass, older_than => '90 days'::interval)`, active: true },
+      ]);
+      expect((await provider.diff!(id, outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }, outs))).changes).toBe(false);
+      expect((await provider.read!(id, outs)).props).toEqual(outs);
+
+      // A job paused by hand is drift that an update heals.
+      await sql.query("UPDATE cron.job SET active = false WHERE database = current_database()");
+      const drifted = (await provider.read!(id, outs)).props as Record<string, unknown>;
+      expect(drifted.scheduled).toBe(false);
+      const healed = await provider.update!(id, drifted, await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }, drifted));
+      expect((await cronJobs())[0].active).toBe(true);
+
+      // Shortening: the same hazard as the community policy, then the command drops exactly those chunks.
+      const all = await chunks(sql, "history");
+      const doomed = (await sql.query("SELECT show_chunks('metrics.history', older_than => interval '30 days')::text AS c ORDER BY 1")).rows.map((r) => r.c as string);
+      await expect(provider.update!(id, healed.outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "30 days" }, healed.outs))).rejects.toThrow(
+        new RegExp(`\\[data-loss\\] the next run of the retention job on metrics\\.history drops ${doomed.length} chunks`),
+      );
+      const shorter = await provider.update!(id, healed.outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "30 days", allowHazards: ["data-loss"] }, healed.outs));
+      const [command] = (await cronJobs()).map((j) => j.command);
+      expect(command).toBe(`SELECT drop_chunks('"metrics"."history"'::regclass, older_than => '30 days'::interval)`);
+      await sql.query(command);
+      expect(await chunks(sql, "history")).toEqual(all.filter((c) => !doomed.includes(c)));
+
+      // Switching to dropCreatedBefore replaces the job; delete unschedules it.
+      const switched = await inputs({ url: cron.url }, { table: "history", dropCreatedBefore: "30 days" }, shorter.outs);
+      expect((await provider.diff!(id, shorter.outs, switched)).replaces).toContain("dropAfter");
+      await provider.delete!(id, shorter.outs);
+      expect(await cronJobs()).toEqual([]);
+    } finally {
+      await sql.end();
+      await cron.drop();
+    }
+  });
+});
