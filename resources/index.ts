@@ -6,6 +6,7 @@ export { Policy, PolicyArgs } from "./policy";
 export { Partition, PartitionArgs } from "./partition";
 export { PartitionSet, PartitionSetArgs } from "./partition-set";
 export { RetentionPolicy, RetentionPolicyArgs } from "./retention";
+export { ContinuousAggregate, ContinuousAggregateArgs } from "./continuous-aggregate";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

@@ -4,6 +4,7 @@
  * referenced provider (core/reference.ts); nothing here is serialized.
  */
 import { KindProvider, providerFor } from "./core/provider";
+import { continuousAggregateKind } from "./continuous-aggregate/kind";
 import { hypertableKind } from "./hypertable/kind";
 import { policyKind } from "./policy/kind";
 import { partitionKind } from "./partition/kind";
@@ -20,4 +21,5 @@ export const providers: Record<string, KindProvider> = {
   Partition: providerFor(partitionKind),
   PartitionSet: providerFor(partitionSetKind),
   RetentionPolicy: providerFor(retentionKind),
+  ContinuousAggregate: providerFor(continuousAggregateKind),
 };

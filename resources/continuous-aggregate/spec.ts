@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { identifier, interval, schemaName } from "../core/spec";
+import { jobSchedule } from "../core/timescaledb";
+
+/**
+ * A TimescaleDB continuous aggregate (TimescaleDB docs "CREATE MATERIALIZED
+ * VIEW (Continuous Aggregate)", "add_continuous_aggregate_policy"; community
+ * license). Its query is compared by the server's canonical text; a changed
+ * query replaces the aggregate (rebuilt and backfilled from its source).
+ */
+export function continuousAggregateSpec() {
+  return z.strictObject({
+    /** Schema of the aggregate. */
+    schema: schemaName(),
+    /** Name of the aggregate (a materialized view). */
+    name: identifier(),
+    /**
+     * The aggregate's SELECT: one statement grouping by a `time_bucket(…)` of the source's time column, over a
+     * hypertable or another continuous aggregate (hierarchical). Names outside pg_catalog and public are
+     * schema-qualified. Checked before any SQL by building it in a transaction that is rolled back; changing it
+     * replaces the aggregate.
+     */
+    query: z.string().min(1, "must not be empty: write the aggregate's SELECT"),
+    /** Whether queries read only materialized rows (`timescaledb.materialized_only`). Default true (TimescaleDB's default since 2.13). Changes in place. */
+    materializedOnly: z.boolean().default(true),
+    /**
+     * The refresh policy (`add_continuous_aggregate_policy`): every `scheduleInterval`, the window from
+     * `startOffset` (an interval; unset = from the beginning) to `endOffset` ago is refreshed. The window must span at
+     * least two buckets. Changes through `alter_job`; unset removes the policy.
+     */
+    refreshPolicy: z
+      .strictObject({ startOffset: interval().optional(), endOffset: interval(), ...jobSchedule(), scheduleInterval: interval() })
+      .optional(),
+    /** On create, refresh the whole range once (`refresh_continuous_aggregate(…, NULL, NULL)`, outside a transaction). Default true. An option, not state. */
+    backfill: z.boolean().default(true),
+  });
+}
+
+export type ContinuousAggregateSpec = z.output<ReturnType<typeof continuousAggregateSpec>>;
+export type ContinuousAggregateInput = z.input<ReturnType<typeof continuousAggregateSpec>>;

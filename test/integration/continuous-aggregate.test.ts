@@ -1,0 +1,115 @@
+import { Client } from "pg";
+import { providerFor } from "../../resources/core/provider";
+import { continuousAggregateKind } from "../../resources/continuous-aggregate/kind";
+import { conformanceCycle } from "../support/conformance";
+import { scratchDatabase } from "../support/scratch";
+
+/** ContinuousAggregate on the community-license server (and its refusal on the Apache one). */
+
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let apache: Awaited<ReturnType<typeof scratchDatabase>>;
+const SOURCE = `
+  CREATE SCHEMA metrics;
+  CREATE TABLE metrics.readings (at timestamptz NOT NULL, device text NOT NULL, value double precision);
+  SELECT create_hypertable('metrics.readings', by_range('at', interval '1 day'));
+  INSERT INTO metrics.readings SELECT t, 'd' || (extract(hour FROM t)::int % 3), 1 FROM generate_series(now() - interval '10 days', now(), interval '10 minutes') t;
+  CREATE TABLE metrics.plain (at timestamptz NOT NULL, value double precision);
+  CREATE TABLE metrics.secured (at timestamptz NOT NULL, value double precision);
+  SELECT create_hypertable('metrics.secured', by_range('at'));
+  ALTER TABLE metrics.secured ENABLE ROW LEVEL SECURITY;`;
+beforeAll(async () => {
+  [db, apache] = await Promise.all([scratchDatabase("cagg"), scratchDatabase("cagg_apache", "apache")]);
+  await db.sql.query(SOURCE);
+  await apache.sql.query("CREATE SCHEMA metrics; CREATE TABLE metrics.readings (at timestamptz NOT NULL, value double precision); SELECT create_hypertable('metrics.readings', by_range('at'));");
+});
+afterAll(async () => {
+  await db?.close();
+  await apache?.close();
+});
+
+const provider = providerFor(continuousAggregateKind);
+const HOURLY = "SELECT time_bucket('1 hour', at) AS bucket, device, avg(value) AS avg_value, count(*) AS n FROM metrics.readings GROUP BY 1, 2";
+const cagg = async (sql: Client, name: string) =>
+  (await sql.query("SELECT materialized_only FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'metrics' AND view_name = $1", [name])).rows;
+const refreshJob = async (sql: Client, name: string) =>
+  (
+    await sql.query(
+      `SELECT config->>'start_offset' AS start, config->>'end_offset' AS "end", schedule_interval::text AS every, scheduled FROM timescaledb_information.jobs
+        WHERE hypertable_schema = 'metrics' AND hypertable_name = $1 AND proc_name = 'policy_refresh_continuous_aggregate'`,
+      [name],
+    )
+  ).rows;
+
+describe("ContinuousAggregate conformance cycle", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = {
+      connection: { url: db.url }, schema: "metrics", name: "hourly", query: HOURLY,
+      refreshPolicy: { startOffset: "3 days", endOffset: "1 hour", scheduleInterval: "30 minutes" },
+    };
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async (sql) => {
+        expect(await cagg(sql, "hourly")).toEqual([{ materialized_only: true }]);
+        expect(await refreshJob(sql, "hourly")).toEqual([{ start: "3 days", end: "01:00:00", every: "00:30:00", scheduled: true }]);
+        // backfill: the whole range was refreshed once on create
+        expect((await sql.query("SELECT sum(n)::int AS n FROM metrics.hourly")).rows[0].n).toBe((await sql.query("SELECT count(*)::int AS n FROM metrics.readings")).rows[0].n);
+      },
+      drift: {
+        sql: "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'hourly'",
+        property: "refreshPolicy",
+      },
+      update: {
+        inputs: { ...base, materializedOnly: false, refreshPolicy: { endOffset: "2 hours", scheduleInterval: "1 hour" } },
+        verify: async (sql) => {
+          expect(await cagg(sql, "hourly")).toEqual([{ materialized_only: false }]);
+          expect(await refreshJob(sql, "hourly")).toEqual([{ start: null, end: "02:00:00", every: "01:00:00", scheduled: true }]);
+        },
+      },
+      replace: { inputs: { ...base, query: HOURLY.replace("avg(value)", "max(value)") }, property: "query" },
+      verifyDeleted: async (sql) => expect(await cagg(sql, "hourly")).toEqual([]),
+    };
+  });
+});
+
+const create = async (url: string, props: object) => provider.create((await provider.check!({}, { connection: { url }, schema: "metrics", ...props })).inputs);
+
+test("the query is compared by the server's canonical text: other spelling, no diff; a cagg on a cagg (hierarchical) works", async () => {
+  const spelled = "select time_bucket(INTERVAL '1 hour', at) as bucket, device, AVG(value) avg_value, count(*) n from metrics.readings group by time_bucket(INTERVAL '1 hour', at), device";
+  const { id, outs } = await create(db.url, { name: "five", query: spelled, backfill: false });
+  const again = (await provider.check!(outs, { ...outs, query: HOURLY })).inputs;
+  const updated = await provider.update!(id, outs, again);
+  expect(updated.outs.appliedSql).toEqual([]);
+  const daily = await create(db.url, {
+    name: "daily", query: "SELECT time_bucket('1 day', bucket) AS day, device, max(avg_value) AS peak FROM metrics.five GROUP BY 1, 2",
+    refreshPolicy: { startOffset: "10 days", endOffset: "1 day", scheduleInterval: "1 hour" },
+  });
+  expect(daily.outs.observed).toMatchObject({ refreshPolicy: { startOffset: "10 days", endOffset: "1 day" } });
+  expect(await cagg(db.sql, "daily")).toEqual([{ materialized_only: true }]);
+});
+
+describe("refused before any SQL, naming the property", () => {
+  test.each([
+    ["a refresh window under two buckets", { name: "narrow", query: HOURLY, refreshPolicy: { startOffset: "90 minutes", endOffset: "1 hour", scheduleInterval: "1 hour" } }, /ContinuousAggregate metrics\.narrow: refreshPolicy: policy refresh window too small.*two buckets/s],
+    ["a query that is not aggregatable", { name: "raw", query: "SELECT time_bucket('1 hour', at) AS bucket, value FROM metrics.readings" }, /ContinuousAggregate metrics\.raw: query: invalid continuous aggregate query.*aggregatable/s],
+    ["a source that is not a hypertable", { name: "flat", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.plain GROUP BY 1" }, /ContinuousAggregate metrics\.flat: query: .*hypertable/s],
+    ["a source with row-level security", { name: "locked", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.secured GROUP BY 1" }, /ContinuousAggregate metrics\.locked: query: .*row security.*disable row security on the source/s],
+  ])("%s", async (_what, props, error) => {
+    await expect(create(db.url, props)).rejects.toThrow(error);
+    expect(await cagg(db.sql, (props as { name: string }).name)).toEqual([]);
+  });
+
+  test("on the Apache license, naming the license", async () => {
+    await expect(create(apache.url, { name: "hourly", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.readings GROUP BY 1" })).rejects.toThrow(
+      /ContinuousAggregate metrics\.hourly: a continuous aggregate needs TimescaleDB's community license.*'apache' license/,
+    );
+  });
+});
+
+test("replacing an aggregate that holds rows past its source's retention is a data-loss hazard", async () => {
+  const { id, outs } = await create(db.url, { name: "kept", query: HOURLY.replace("metrics.readings", "metrics.readings") });
+  await db.sql.query("SELECT drop_chunks('metrics.readings', older_than => interval '5 days')");
+  await expect(provider.delete!(id, outs)).rejects.toThrow(/\[data-loss\] dropping or rebuilding metrics\.kept loses \d+ rows in buckets older than its source's oldest chunk/);
+  await provider.delete!(id, { ...outs, allowHazards: ["data-loss"] });
+  expect(await cagg(db.sql, "kept")).toEqual([]);
+});
