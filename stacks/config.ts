@@ -21,6 +21,10 @@ const NAMESPACE = "pgstrata";
  * | `biometricChunkInterval` | chunk interval of `biometric.biometric_events` | `1 day` |
  * | `systemMetricsRetention` | months of `ops.system_metrics` partitions kept (pg_partman retention) | `13 months` |
  * | `auditLogRetention` | months of `ops.audit_logs` partitions kept | `84 months` |
+ * | `biometricCompressAfter` | `biometric.biometric_events` chunks older than this are compressed | `7 days` |
+ * | `biometricRetention` | `biometric.biometric_events` chunks older than this are dropped | `180 days` |
+ * | `metricsCompressAfter` | `analytics.memory_tier_metrics` chunks older than this are compressed | `7 days` |
+ * | `metricsRetention` | `analytics.memory_tier_metrics` chunks older than this are dropped | `90 days` |
  * | `lockTimeout` | `lock_timeout` of every DDL session, e.g. `5s` | `5s` |
  * | `statementTimeout` | `statement_timeout` of every session, e.g. `15min` | `15min` |
  */
@@ -35,6 +39,10 @@ function stackConfigSchema() {
     biometricChunkInterval: interval().default("1 day"),
     systemMetricsRetention: interval().default("13 months"),
     auditLogRetention: interval().default("84 months"),
+    biometricCompressAfter: interval().default("7 days"),
+    biometricRetention: interval().default("180 days"),
+    metricsCompressAfter: interval().default("7 days"),
+    metricsRetention: interval().default("90 days"),
     lockTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '5s' or '500ms'").optional(),
     statementTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '15min' or '1h'").optional(),
   });

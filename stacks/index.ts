@@ -17,3 +17,4 @@ export const databaseUrl = pulumi.secret(database.connection.apply((c) => c.url 
 export const tables = [db.eventStore, db.memoryTierMetrics, db.biometricEvents, db.keyMappings, db.systemMetrics, db.auditLogs, db.taskExecutions].map((t) => t.id);
 export const hypertables = [db.eventStoreHypertable, db.memoryTierHypertable, db.biometricHypertable].map((h) => h.id);
 export const partitionSets = [db.systemMetricsPartitions, db.auditLogPartitions, db.taskExecutionPartitions].map((s) => s.id);
+export const continuousAggregates = [db.userMetrics5min, db.userMetricsHourly].map((c) => c.id);

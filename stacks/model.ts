@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, Hypertable, Partition, PartitionSet, Schema, Table, TableArgs } from "pgstrata";
+import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, Schema, Table, TableArgs } from "pgstrata";
 import { StackConfig } from "./config";
 
 /**
  * The application database: six schemas, an event store, two time-series
- * hypertables, a key-mapping table, and three tables partitioned by month
- * whose partitions pg_partman keeps six months ahead. Shared by every stack;
- * stacks differ only by config (chunk intervals, partitions, retention, the
+ * hypertables with compression and retention, two continuous aggregates of
+ * the biometric readings (5 minutes, and hourly built on it), a key-mapping
+ * table, and three tables partitioned by month whose partitions pg_partman
+ * keeps six months ahead. Shared by every stack; stacks differ only by config
+ * (chunk intervals, partitions, when to compress, how long to keep, the
  * database).
  */
 export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<Connection>) {
@@ -65,7 +67,10 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     timeColumn: "time",
     chunkInterval: cfg.metricsChunkInterval,
     hashDimension: { column: "host", partitions: cfg.metricsHashPartitions },
+    compression: { segmentBy: ["host", "tier"], orderBy: [{ column: "time", order: "DESC" }] },
+    columnstorePolicy: { after: cfg.metricsCompressAfter },
   });
+  const memoryTierRetention = new RetentionPolicy("analytics.memory_tier_metrics", { connection, hypertable: memoryTierHypertable, dropAfter: cfg.metricsRetention });
 
   const biometricEvents = table("biometric", "biometric_events", {
     columns: [
@@ -77,7 +82,34 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     ],
     primaryKey: { columns: ["id", "recorded_at"] },
   });
-  const biometricHypertable = new Hypertable("biometric.biometric_events", { connection, table: biometricEvents, timeColumn: "recorded_at", chunkInterval: cfg.biometricChunkInterval });
+  const biometricHypertable = new Hypertable("biometric.biometric_events", {
+    connection,
+    table: biometricEvents,
+    timeColumn: "recorded_at",
+    chunkInterval: cfg.biometricChunkInterval,
+    compression: { segmentBy: ["subject_id"], orderBy: [{ column: "recorded_at", order: "DESC" }] },
+    columnstorePolicy: { after: cfg.biometricCompressAfter },
+  });
+  const biometricRetention = new RetentionPolicy("biometric.biometric_events", { connection, hypertable: biometricHypertable, dropAfter: cfg.biometricRetention });
+  // Per subject and sensor: 5-minute statistics, and hourly ones rolled up from them (a continuous aggregate on a continuous aggregate).
+  const userMetrics5min = new ContinuousAggregate("biometric.user_metrics_5min", {
+    connection,
+    schema: "biometric",
+    name: "user_metrics_5min",
+    query: `SELECT time_bucket('5 minutes', recorded_at) AS bucket, subject_id, sensor,
+                   count(*) AS samples, sum(reading) AS reading_sum, min(reading) AS reading_min, max(reading) AS reading_max
+              FROM biometric.biometric_events GROUP BY 1, 2, 3`,
+    refreshPolicy: { startOffset: "1 day", endOffset: "5 minutes", scheduleInterval: "5 minutes" },
+  }, { dependsOn: [biometricHypertable] });
+  const userMetricsHourly = new ContinuousAggregate("biometric.user_metrics_hourly", {
+    connection,
+    schema: "biometric",
+    name: "user_metrics_hourly",
+    query: `SELECT time_bucket('1 hour', bucket) AS bucket, subject_id, sensor,
+                   sum(samples) AS samples, sum(reading_sum) / sum(samples) AS reading_avg, min(reading_min) AS reading_min, max(reading_max) AS reading_max
+              FROM biometric.user_metrics_5min GROUP BY 1, 2, 3`,
+    refreshPolicy: { startOffset: "3 days", endOffset: "1 hour", scheduleInterval: "1 hour" },
+  }, { dependsOn: [userMetrics5min] });
 
   const keyMappings = table("encrypted", "key_mappings", {
     columns: [
@@ -94,57 +126,15 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     comment: "Wrapped data keys per subject",
   });
 
-  /** Monthly partitions kept six months ahead by pg_partman, maintained hourly by pg_cron. */
-  const monthly = (table: Table, control: string, retention?: string) =>
-    new PartitionSet(`${table.declared.schema}.${table.declared.name}`, { connection, parent: table, control, interval: "1 month", premake: 6, retention, maintenance: { schedule: "@hourly" } });
+import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, Schema, Table, TableArgs } from "pgstrata";
+import { StackConfig } from "./config";
 
-  // Partitioned tables: every key includes the partition column (PostgreSQL requires it).
-  const systemMetrics = table("ops", "system_metrics", {
-    columns: [
-      { name: "id", type: "bigint", identity: "always" },
-      { name: "host", type: "text", nullable: false },
-      { name: "metric", type: "text", nullable: false },
-      { name: "value", type: "double precision", nullable: false },
-      { name: "recorded_at", type: "timestamptz", nullable: false, default: "now()" },
-    ],
-    primaryKey: { columns: ["id", "recorded_at"] },
-    partitionBy: { strategy: "range", keys: ["recorded_at"] },
-  });
-  const systemMetricsPartitions = monthly(systemMetrics, "recorded_at", cfg.systemMetricsRetention);
-
-  const auditLogs = table("ops", "audit_logs", {
-    columns: [
-      { name: "id", type: "bigint", identity: "always" },
-      { name: "actor", type: "text", nullable: false },
-      { name: "action", type: "text", nullable: false },
-      { name: "target", type: "text" },
-      { name: "details", type: "jsonb", nullable: false, default: "'{}'::jsonb" },
-      { name: "occurred_at", type: "timestamptz", nullable: false, default: "now()" },
-    ],
-    primaryKey: { columns: ["id", "occurred_at"] },
-    partitionBy: { strategy: "range", keys: ["occurred_at"] },
-    comment: "Who did what, when; kept per stack config (auditLogRetention)",
-  });
-  const auditLogPartitions = monthly(auditLogs, "occurred_at", cfg.auditLogRetention);
-
-  const taskExecutions = table("ml", "task_executions", {
-    columns: [
-      { name: "id", type: "bigint", identity: "always" },
-      { name: "task_name", type: "text", nullable: false },
-      { name: "status", type: "text", nullable: false },
-      { name: "started_at", type: "timestamptz", nullable: false },
-      { name: "finished_at", type: "timestamptz" },
-    ],
-    primaryKey: { columns: ["id", "started_at"] },
-    checkConstraints: [{ name: "status_known", expression: "status IN ('queued', 'running', 'succeeded', 'failed')" }],
-    partitionBy: { strategy: "range", keys: ["started_at"] },
-  });
-  // Runs imported from the previous scheduler: one declared partition for 2025; pg_partman's monthly ones start in 2026.
-  const taskExecutionsArchive = new Partition("ml.task_executions_2025", { connection, parent: taskExecutions, name: "task_executions_2025", bound: { from: "2025-01-01", to: "2026-01-01" } });
-  const taskExecutionPartitions = new PartitionSet("ml.task_executions", {
-    connection, parent: taskExecutions, control: "started_at", interval: "1 month", premake: 6, startPartition: "2026-01-01", maintenance: { schedule: "@hourly" },
-  }, { dependsOn: [taskExecutionsArchive] });
-
-  return { schemas, eventStore, eventStoreHypertable, memoryTierMetrics, memoryTierHypertable, biometricEvents, biometricHypertable, keyMappings,
-    systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions };
+/**
+ * The application database: six schemas, an event store, two time-series
+ * hypertables with compression and retention, two continuous aggregates of
+ * the biometric readings (5 minutes, and hourly built on it), a key-mapping
+ * table, and three tables partitioned by month whose partitions pg_partman
+ * keeps six months ahead. Shared by every stack; stacks differ only by config
+ * (chunk intervals, partitions, when to compress, how long to keep, the
+ * database).
 }

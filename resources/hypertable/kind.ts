@@ -1,7 +1,7 @@
 import { Kind } from "../core/kind";
 import { once } from "../core/once";
 import { jobStatus, readJobs } from "../core/timescaledb";
-import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
+import { canonicalizeHypertable, COMPRESSION_PROC, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
 import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
 import { HypertableSpec, hypertableSpec } from "./spec";
 
@@ -17,6 +17,6 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   canonicalize: canonicalizeHypertable,
   facts: hypertableFacts,
   plan: planHypertable,
-  jobs: async (client, live) => jobStatus(await readJobs(client, live.schema, live.table)),
+  jobs: async (client, live) => jobStatus((await readJobs(client, live.schema, live.table)).filter((j) => j.proc === COMPRESSION_PROC)),
   drop: dropHypertable,
 };

@@ -25,14 +25,19 @@ const config = (url: string) => ({
   "pgstrata:metricsChunkInterval": "1 day",
   "pgstrata:metricsHashPartitions": "2",
   "pgstrata:biometricChunkInterval": "1 day",
+  "pgstrata:biometricCompressAfter": "1 day",
+  "pgstrata:biometricRetention": "14 days",
+  "pgstrata:metricsCompressAfter": "1 day",
+  "pgstrata:metricsRetention": "7 days",
 });
 
 beforeAll(async () => {
   db = await scratchDatabase("e2e_dev");
   const cfg = config(db.url);
   const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
-  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set.
-  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet"].indexOf(r.type.split(":").pop()!);
+  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set, retention, continuous aggregates.
+  // (A stable sort: the hourly aggregate, declared after the 5-minute one it is built on, stays after it.)
+  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate"].indexOf(r.type.split(":").pop()!);
   resources = captured.sort((a, b) => rank(a) - rank(b));
   cron = new Client({ connectionString: testAdminUrl() });
   await cron.connect();
@@ -64,7 +69,9 @@ test("the program declares the model's resources, with the connection secret and
   expect(names("Hypertable")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events", "events.event_store"]);
   expect(names("Partition")).toEqual(["ml.task_executions_2025"]);
   expect(names("PartitionSet")).toEqual(["ml.task_executions", "ops.audit_logs", "ops.system_metrics"]);
-  expect(resources).toHaveLength(20);
+  expect(names("RetentionPolicy")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events"]);
+  expect(names("ContinuousAggregate")).toEqual(["biometric.user_metrics_5min", "biometric.user_metrics_hourly"]);
+  expect(resources).toHaveLength(24);
   for (const r of resources) {
     expect(r.secretInputs).toContain("connection");
     expect(typeof r.inputs.__provider).toBe("string");
@@ -119,6 +126,33 @@ test("first pass: Check → Create for every resource in dependency order", asyn
   expect(landed.map((r) => r.p)).not.toContain("ops.system_metrics_default");
   const jobs = await cron.query("SELECT jobname, schedule FROM cron.job WHERE database = $1 ORDER BY 1", [new URL(db.url).pathname.slice(1)]);
   expect(jobs.rows.map((j) => `${j.jobname.split(".").slice(1).join(".")} ${j.schedule}`)).toEqual(["ml.task_executions @hourly", "ops.audit_logs @hourly", "ops.system_metrics @hourly"]);
+  // Compression, retention and both continuous aggregates with their refresh policies, as the dev stack declares them.
+  expect(await q(
+    `SELECT s.hypertable::text AS h, segmentby, orderby FROM timescaledb_information.hypertable_columnstore_settings s
+       JOIN timescaledb_information.hypertables h ON format('%I.%I', h.hypertable_schema, h.hypertable_name)::regclass = s.hypertable
+      WHERE h.compression_enabled ORDER BY 1`,
+  )).toEqual([
+    { h: "analytics.memory_tier_metrics", segmentby: "host,tier", orderby: '"time" DESC' },
+    { h: "biometric.biometric_events", segmentby: "subject_id", orderby: "recorded_at DESC" },
+  ]);
+  expect(await q(
+    `SELECT hypertable_schema || '.' || hypertable_name AS on, proc_name AS proc, config - 'hypertable_id' - 'mat_hypertable_id' AS config, scheduled
+       FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL ORDER BY 1, 2`,
+  )).toEqual([
+    { on: "analytics.memory_tier_metrics", proc: "policy_compression", config: { compress_after: "1 day" }, scheduled: true },
+    { on: "analytics.memory_tier_metrics", proc: "policy_retention", config: { drop_after: "7 days" }, scheduled: true },
+    { on: "biometric.biometric_events", proc: "policy_compression", config: { compress_after: "1 day" }, scheduled: true },
+    { on: "biometric.biometric_events", proc: "policy_retention", config: { drop_after: "14 days" }, scheduled: true },
+    { on: "biometric.user_metrics_5min", proc: "policy_refresh_continuous_aggregate", config: { start_offset: "1 day", end_offset: "00:05:00" }, scheduled: true },
+    { on: "biometric.user_metrics_hourly", proc: "policy_refresh_continuous_aggregate", config: { start_offset: "3 days", end_offset: "01:00:00" }, scheduled: true },
+  ]);
+  expect(await q("SELECT view_name, materialization_hypertable_name IS NOT NULL AS materialized FROM timescaledb_information.continuous_aggregates ORDER BY 1")).toEqual([
+    { view_name: "user_metrics_5min", materialized: true },
+    { view_name: "user_metrics_hourly", materialized: true },
+  ]);
+  // Every policy's job is reported with its last run on the resource's `jobs` output.
+  const retention = state.get(dynamic("RetentionPolicy").find((r) => r.name === "biometric.biometric_events")!.urn)!;
+  expect(retention.outputs.jobs).toEqual([expect.objectContaining({ proc: "policy_retention", scheduled: true, lastRunStatus: null, totalFailures: 0 })]);
 });
 
 test("second pass: Check → Diff reports no changes for any resource", async () => {
@@ -139,20 +173,22 @@ test("refresh: Read reports nothing when nothing changed", async () => {
   }
 });
 
-test("out-of-band change: Read shows exactly the drift, Diff → Update converges", async () => {
+test("out-of-band change: Read shows exactly the drift (a paused job too), Diff → Update converges", async () => {
   await q("SELECT set_chunk_time_interval('events.event_store', interval '6 hours')");
+  await q("SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'biometric_events' AND proc_name = 'policy_retention'");
   await q("ALTER TABLE encrypted.key_mappings ALTER COLUMN algorithm SET DEFAULT 'rot13'");
   await cron.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`]);
   const drifted = new Map<string, string[]>();
   for (const r of resources) {
     const s = state.get(r.urn)!;
     const read = await host.read(s.id, r.urn, s.outputs, s.inputs);
-    const changed = Object.keys({ ...s.outputs, ...read.properties }).filter((k) => k !== "observed" && k !== "__provider" && JSON.stringify(read.properties[k]) !== JSON.stringify(s.outputs[k]));
+    const changed = Object.keys({ ...s.outputs, ...read.properties }).filter((k) => !["observed", "__provider", "jobs"].includes(k) && JSON.stringify(read.properties[k]) !== JSON.stringify(s.outputs[k]));
     if (changed.length > 0) drifted.set(`${r.type.split(":").pop()} ${r.name}`, changed);
     s.outputs = read.properties;
   }
   expect(Object.fromEntries(drifted)).toEqual({
     "Hypertable events.event_store": ["chunkInterval"],
+    "RetentionPolicy biometric.biometric_events": ["scheduled"],
     "Table encrypted.key_mappings": ["columns"],
     "PartitionSet ops.audit_logs": ["maintenance"],
   });
@@ -169,6 +205,7 @@ test("out-of-band change: Read shows exactly the drift, Diff → Update converge
     s.outputs = (await host.update(s.id, r.urn, s.outputs, checked.inputs)).properties;
   }
   expect(await q("SELECT time_interval::text AS i FROM timescaledb_information.dimensions WHERE hypertable_name = 'event_store'")).toEqual([{ i: "1 day" }]);
+  expect(await q("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = 'biometric_events' AND proc_name = 'policy_retention'")).toEqual([{ scheduled: true }]);
   expect(await q("SELECT pg_get_expr(adbin, adrelid) AS d FROM pg_attrdef WHERE adrelid = 'encrypted.key_mappings'::regclass AND adnum = 3")).toEqual([{ d: "'aes-256-gcm'::text" }]);
   expect((await cron.query("SELECT schedule, active FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`])).rows).toEqual([{ schedule: "@hourly", active: true }]);
   for (const r of resources) {
@@ -190,4 +227,6 @@ test("destroy: Delete in reverse order refuses to drop rows, then removes everyt
   expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.hypertables")).toEqual([{ n: 0 }]);
   expect(await q("SELECT count(*)::int AS n FROM partman.part_config")).toEqual([{ n: 0 }]);
   expect((await cron.query("SELECT count(*)::int AS n FROM cron.job WHERE database = $1", [new URL(db.url).pathname.slice(1)])).rows).toEqual([{ n: 0 }]);
+  expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.continuous_aggregates")).toEqual([{ n: 0 }]);
+  expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL")).toEqual([{ n: 0 }]);
 });

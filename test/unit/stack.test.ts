@@ -55,7 +55,7 @@ test("dev and prod stacks differ only by config: chunk intervals and partitions 
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     program(stack);
     await settle();
-    expect(registered).toHaveLength(20);
+    expect(registered).toHaveLength(24);
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
     expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
@@ -134,7 +134,7 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
-  expect(dynamic).toHaveLength(20);
+  expect(dynamic).toHaveLength(24);
   for (const r of dynamic) {
     expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
   }
