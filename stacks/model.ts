@@ -126,15 +126,60 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     comment: "Wrapped data keys per subject",
   });
 
-import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, Schema, Table, TableArgs } from "pgstrata";
-import { StackConfig } from "./config";
+  /** Monthly partitions kept six months ahead by pg_partman, maintained hourly by pg_cron. */
+  const monthly = (table: Table, control: string, retention?: string) =>
+    new PartitionSet(`${table.declared.schema}.${table.declared.name}`, { connection, parent: table, control, interval: "1 month", premake: 6, retention, maintenance: { schedule: "@hourly" } });
 
-/**
- * The application database: six schemas, an event store, two time-series
- * hypertables with compression and retention, two continuous aggregates of
- * the biometric readings (5 minutes, and hourly built on it), a key-mapping
- * table, and three tables partitioned by month whose partitions pg_partman
- * keeps six months ahead. Shared by every stack; stacks differ only by config
- * (chunk intervals, partitions, when to compress, how long to keep, the
- * database).
+  // Partitioned tables: every key includes the partition column (PostgreSQL requires it).
+  const systemMetrics = table("ops", "system_metrics", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      { name: "host", type: "text", nullable: false },
+      { name: "metric", type: "text", nullable: false },
+      { name: "value", type: "double precision", nullable: false },
+      { name: "recorded_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id", "recorded_at"] },
+    partitionBy: { strategy: "range", keys: ["recorded_at"] },
+  });
+  const systemMetricsPartitions = monthly(systemMetrics, "recorded_at", cfg.systemMetricsRetention);
+
+  const auditLogs = table("ops", "audit_logs", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      { name: "actor", type: "text", nullable: false },
+      { name: "action", type: "text", nullable: false },
+      { name: "target", type: "text" },
+      { name: "details", type: "jsonb", nullable: false, default: "'{}'::jsonb" },
+      { name: "occurred_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id", "occurred_at"] },
+    partitionBy: { strategy: "range", keys: ["occurred_at"] },
+    comment: "Who did what, when; kept per stack config (auditLogRetention)",
+  });
+  const auditLogPartitions = monthly(auditLogs, "occurred_at", cfg.auditLogRetention);
+
+  const taskExecutions = table("ml", "task_executions", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      { name: "task_name", type: "text", nullable: false },
+      { name: "status", type: "text", nullable: false },
+      { name: "started_at", type: "timestamptz", nullable: false },
+      { name: "finished_at", type: "timestamptz" },
+    ],
+    primaryKey: { columns: ["id", "started_at"] },
+    checkConstraints: [{ name: "status_known", expression: "status IN ('queued', 'running', 'succeeded', 'failed')" }],
+    partitionBy: { strategy: "range", keys: ["started_at"] },
+  });
+  // Runs imported from the previous scheduler: one declared partition for 2025; pg_partman's monthly ones start in 2026.
+  const taskExecutionsArchive = new Partition("ml.task_executions_2025", { connection, parent: taskExecutions, name: "task_executions_2025", bound: { from: "2025-01-01", to: "2026-01-01" } });
+  const taskExecutionPartitions = new PartitionSet("ml.task_executions", {
+    connection, parent: taskExecutions, control: "started_at", interval: "1 month", premake: 6, startPartition: "2026-01-01", maintenance: { schedule: "@hourly" },
+  }, { dependsOn: [taskExecutionsArchive] });
+
+  return {
+    schemas, eventStore, eventStoreHypertable, memoryTierMetrics, memoryTierHypertable, memoryTierRetention,
+    biometricEvents, biometricHypertable, biometricRetention, userMetrics5min, userMetricsHourly, keyMappings,
+    systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions,
+  };
 }

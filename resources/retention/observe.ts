@@ -1,4 +1,6 @@
 import type { PoolClient } from "pg";
+import { Connection } from "../core/connection";
+import { CronContext, CronJob, readCronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { Job, License, readJobs, readLicense } from "../core/timescaledb";
 import { ROW_COUNT_CAP } from "../table/observe";
@@ -7,25 +9,14 @@ import { RetentionSpec } from "./spec";
 /** The proc of TimescaleDB's retention policy job. */
 export const RETENTION_PROC = "policy_retention";
 
-/** The pg_cron job of the `pg_cron` engine, by name (one per hypertable and database). */
-export const cronJobName = (r: { schema: string; table: string }) => `pgstrata retention ${qualifiedName(r.schema, r.table)}`;
+/** The pg_cron job of the `pg_cron` engine: unique per server, since pg_cron's database holds the jobs of every database. */
+export const cronJobName = (context: CronContext, r: { schema: string; table: string }) => `pgstrata retention ${context.database}.${qualifiedName(r.schema, r.table)}`;
 
-/** A pg_cron job (`cron.job`). */
-export interface CronJob {
-  jobid: number;
-  schedule: string;
-  command: string;
-  active: boolean;
-}
-
-/** What the retention kind reads about its hypertable and jobs, in a few round trips. */
+/** What the retention kind reads about its hypertable and TimescaleDB job, in two round trips. */
 interface RetentionState {
   /** The hypertable's time dimension: its column type and integer-now function (`schema.name`); undefined when not a hypertable. */
   time?: { type: string; integerNow: string | null };
   tslJob?: Job;
-  cronJob?: CronJob;
-  /** Whether pg_cron is installed in this database. */
-  cronInstalled: boolean;
 }
 
 async function readRetention(client: PoolClient, r: RetentionSpec): Promise<RetentionState> {
@@ -33,18 +24,14 @@ async function readRetention(client: PoolClient, r: RetentionSpec): Promise<Rete
     `SELECT d.column_type::text AS type,
             (SELECT format('%s.%s', x.integer_now_func_schema, x.integer_now_func) FROM _timescaledb_catalog.dimension x
                JOIN _timescaledb_catalog.hypertable h ON h.id = x.hypertable_id
-              WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now,
-            to_regclass('cron.job') IS NOT NULL AS cron_installed
+              WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now
        FROM (SELECT 1) one
        LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'`,
     [r.schema, r.table],
   );
   const row = rows[0];
   const tslJob = (await readJobs(client, r.schema, r.table)).find((j) => j.proc === RETENTION_PROC);
-  const cronJob = row.cron_installed
-    ? (await client.query<CronJob>("SELECT jobid::int, schedule, command, active FROM cron.job WHERE jobname = $1 AND database = current_database()", [cronJobName(r)])).rows[0]
-    : undefined;
-  return { time: row.type ? { type: row.type, integerNow: row.integer_now } : undefined, tslJob, cronJob, cronInstalled: row.cron_installed };
+  return { time: row.type ? { type: row.type, integerNow: row.integer_now } : undefined, tslJob };
 }
 
 /**
@@ -77,8 +64,10 @@ function parseCommand(command: string): Pick<RetentionSpec, "dropAfter" | "dropC
  * exists. What `desired` leaves to defaults (`scheduleInterval`) or that only
  * one engine has (`cronSchedule`) is echoed.
  */
-export async function observeRetention(client: PoolClient, desired: RetentionSpec): Promise<RetentionSpec | undefined> {
+export async function observeRetention(client: PoolClient, desired: RetentionSpec, connection: Connection): Promise<RetentionSpec | undefined> {
   const state = await readRetention(client, desired);
+  const context = await readCronContext(client);
+  const cronJob = await readCronJob(client, connection, `RetentionPolicy ${desired.schema}.${desired.table}`, context, cronJobName(context, desired));
   const integerNow = desired.integerNow && (state.time?.integerNow ?? undefined);
   const base = { schema: desired.schema, table: desired.table, integerNow, dropAfter: undefined, dropCreatedBefore: undefined };
   if (state.tslJob) {
@@ -93,8 +82,8 @@ export async function observeRetention(client: PoolClient, desired: RetentionSpe
       engine: "timescaledb",
     };
   }
-  if (state.cronJob) {
-    const job = state.cronJob;
+  if (cronJob) {
+    const job: CronJob = cronJob;
     // A command edited by hand into another form shows as drift of dropAfter.
     const threshold = parseCommand(job.command) ?? { dropAfter: `(pg_cron command: ${job.command})` };
     return { ...base, ...threshold, scheduleInterval: desired.scheduleInterval, scheduled: job.active, cronSchedule: job.schedule, engine: "pg_cron" };
@@ -108,12 +97,11 @@ export const isIntegerTime = (type: string) => !/timestamp|date/.test(type);
 /** What planning a retention policy needs to know. */
 export interface RetentionFacts {
   license: License;
-  /** Whether pg_cron is installed in this database, and its `cron.database_name`. */
-  cron: { installed: boolean; database: string | null };
+  /** This database and pg_cron's. */
+  cron: CronContext;
   /** The hypertable's time column type and integer-now function; undefined when the table is not a hypertable. */
   time?: { type: string; integerNow: string | null };
   tslJob?: Job;
-  cronJob?: CronJob;
   /** Chunks that the desired policy drops and the live one keeps (all chunks it drops, when there is no live policy): names, and rows exact up to {@link ROW_COUNT_CAP} each. */
   atStake: { chunks: string[]; rows: number };
 }
@@ -122,8 +110,7 @@ export interface RetentionFacts {
 export async function retentionFacts(client: PoolClient, desired: RetentionSpec, live: RetentionSpec | undefined): Promise<RetentionFacts> {
   const state = await readRetention(client, desired);
   const license = await readLicense(client);
-  const cronDatabase = (await client.query<{ db: string | null }>("SELECT current_setting('cron.database_name', true) AS db")).rows[0].db;
-  const facts = { license, cron: { installed: state.cronInstalled, database: cronDatabase }, time: state.time, tslJob: state.tslJob, cronJob: state.cronJob, atStake: { chunks: [] as string[], rows: 0 } };
+  const facts = { license, cron: await readCronContext(client), time: state.time, tslJob: state.tslJob, atStake: { chunks: [] as string[], rows: 0 } };
   if (!state.time) return facts;
   // show_chunks needs a threshold of the column's kind, and an integer-now function for integer columns: without them, planning refuses anyway.
   const integerTime = isIntegerTime(state.time.type);

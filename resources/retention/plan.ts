@@ -1,5 +1,6 @@
 import { changedProperties } from "../core/compare";
 import { qualifiedName, quoteLiteral } from "../core/quote";
+import { scheduleInDatabase, unschedule } from "../core/cron";
 import { describeRows, Hazard, Step, step } from "../core/step";
 import { alterJob, regclass, requireCommunityLicense } from "../core/timescaledb";
 import { ROW_COUNT_CAP } from "../table/observe";
@@ -39,14 +40,13 @@ export function planRetention(live: RetentionSpec | undefined, desired: Retentio
   }
   if (desired.engine === "timescaledb") {
     requireCommunityLicense(f.license, name(desired), "TimescaleDB's retention policy (engine 'timescaledb')",
-      "On the Apache license, use engine: 'pg_cron' (or 'auto'): a pg_cron job calling drop_chunks, which the Apache license allows; pg_cron must be installed in this database.");
+      "On the Apache license, use engine: 'pg_cron' (or 'auto'): a pg_cron job calling drop_chunks, which the Apache license allows.");
   }
-  if (desired.engine === "pg_cron" && !f.cron.installed) {
+  if (desired.engine === "pg_cron" && !f.cron.cronDatabase) {
     throw new Error(
-      `${name(desired)}: retention through pg_cron needs the pg_cron extension in this database, and it is not installed here` +
-        (f.cron.database ? ` (cron.database_name is '${f.cron.database}')` : " (pg_cron is not in shared_preload_libraries)") +
-        `. Set cron.database_name to this database and CREATE EXTENSION pg_cron here, or run TimescaleDB with the community license (timescaledb.license = 'timescale'), ` +
-        `whose retention policy needs no pg_cron (this server runs '${f.license ?? "no TimescaleDB"}').`,
+      `${name(desired)}: retention through pg_cron needs pg_cron, which is not loaded on this server (cron.database_name is unset). ` +
+        `Add pg_cron to shared_preload_libraries and CREATE EXTENSION pg_cron in its database, or run TimescaleDB with the community license ` +
+        `(timescaledb.license = 'timescale'), whose retention policy needs no pg_cron (this server runs '${f.license ?? "no TimescaleDB"}').`,
     );
   }
   const hazards: Hazard[] = f.atStake.chunks.length > 0
@@ -61,7 +61,7 @@ export function planRetention(live: RetentionSpec | undefined, desired: Retentio
     const [schema, fn] = desired.integerNow.split(".");
     steps.push(step(`SELECT set_integer_now_func(${regclass(desired.schema, desired.table)}, ${quoteLiteral(qualifiedName(schema, fn))}::regproc, replace_if_exists => true)`));
   }
-  steps.push(...(desired.engine === "pg_cron" ? planCron(desired, f) : planTimescale(live, desired, f)));
+  steps.push(...(desired.engine === "pg_cron" ? planCron(live, desired, f) : planTimescale(live, desired, f)));
   return steps.map((s, i) => (i === 0 && hazards.length > 0 ? { ...s, hazards } : s));
 }
 
@@ -78,20 +78,14 @@ function planTimescale(live: RetentionSpec | undefined, desired: RetentionSpec, 
   return alter ? [alter] : [];
 }
 
-function planCron(desired: RetentionSpec, f: RetentionFacts): Step[] {
-  const command = quoteLiteral(dropChunksCommand(desired));
-  const schedule = quoteLiteral(desired.cronSchedule);
-  const job = f.cronJob;
-  if (!job) {
-    const scheduled = `cron.schedule(${quoteLiteral(cronJobName(desired))}, ${schedule}, ${command})`;
-    return [step(desired.scheduled ? `SELECT ${scheduled}` : `SELECT cron.alter_job(${scheduled}, active => false)`)];
-  }
-  if (job.command === dropChunksCommand(desired) && job.schedule === desired.cronSchedule && job.active === desired.scheduled) return [];
-  return [step(`SELECT cron.alter_job(${job.jobid}, schedule => ${schedule}, command => ${command}, active => ${desired.scheduled})`)];
+function planCron(live: RetentionSpec | undefined, desired: RetentionSpec, f: RetentionFacts): Step[] {
+  const same = live && live.engine === "pg_cron" && live.dropAfter === desired.dropAfter && live.dropCreatedBefore === desired.dropCreatedBefore &&
+    live.cronSchedule === desired.cronSchedule && live.scheduled === desired.scheduled;
+  return same ? [] : [scheduleInDatabase(f.cron, cronJobName(f.cron, desired), desired.cronSchedule, dropChunksCommand(desired), desired.scheduled)];
 }
 
 /** Removes the job: TimescaleDB's retention policy or the pg_cron job. Dropping a policy loses no data. */
 export function dropRetention(live: RetentionSpec, facts: RetentionFacts | undefined): Step[] {
-  if (live.engine === "pg_cron") return facts?.cronJob ? [step(`SELECT cron.unschedule(${facts.cronJob.jobid})`)] : [];
+  if (live.engine === "pg_cron") return facts?.cron.cronDatabase ? [unschedule(facts.cron, cronJobName(facts.cron, live))] : [];
   return [step(`SELECT remove_retention_policy(${regclass(live.schema, live.table)}, if_exists => true)`)];
 }

@@ -9,8 +9,8 @@ import { jobSchedule } from "../core/timescaledb";
  *
  * Engines: `timescaledb` (TimescaleDB's retention job; community license) or
  * `pg_cron` (a pg_cron job calling `drop_chunks` with the same arguments, for
- * servers on the Apache license, such as Azure's managed PostgreSQL; pg_cron
- * must be installed in this database, i.e. its `cron.database_name`). `auto`
+ * servers on the Apache license, such as Azure's managed PostgreSQL; the job
+ * lives in pg_cron's database, `cron.database_name`, and runs in this one). `auto`
  * (default) takes `timescaledb` on the community license and `pg_cron` on the
  * Apache one.
  */

@@ -1,7 +1,9 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
 import { retentionKind } from "../../resources/retention/kind";
-import { createCronDatabase, testAdminUrl } from "../support/database";
+import { planRetention } from "../../resources/retention/plan";
+import { retentionSpec } from "../../resources/retention/spec";
+import { testAdminUrl } from "../support/database";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 
@@ -102,54 +104,56 @@ describe("on the Apache license", () => {
     expect(await chunks(apache.sql, "history")).toHaveLength(11);
   });
 
-  test("without pg_cron in the database, the error names the license and both alternatives", async () => {
-    await expect(provider.create(await inputs({ url: apache.url }, { table: "history", dropAfter: "30 days" }))).rejects.toThrow(
-      /retention through pg_cron needs the pg_cron extension in this database.*cron\.database_name is 'pgstrata_cron'.*community license.*this server runs 'apache'/,
+  test("where pg_cron is not loaded either, the error names the license and both alternatives (plan, before any SQL)", () => {
+    const desired = { ...retentionSpec().parse({ schema: "metrics", table: "history", dropAfter: "30 days" }), engine: "pg_cron" as const };
+    const facts = { license: "apache" as const, cron: { database: "app", cronDatabase: null }, time: { type: "timestamp with time zone", integerNow: null }, atStake: { chunks: [], rows: 0 } };
+    expect(() => planRetention(undefined, desired, facts)).toThrow(
+      /RetentionPolicy metrics\.history: retention through pg_cron needs pg_cron, which is not loaded on this server.*community license.*this server runs 'apache'/,
     );
   });
 
   test("engine auto is a pg_cron job calling drop_chunks with the policy's semantics: conformance, then its command drops the old chunks", async () => {
-    const cron = await createCronDatabase(testAdminUrl("apache"));
-    const sql = new Client({ connectionString: cron.url });
+    // pg_cron's database on the Apache server (cron.database_name = postgres); the jobs run in the scratch database.
+    const sql = new Client({ connectionString: testAdminUrl("apache") });
     await sql.connect();
+    const here = new URL(apache.url).pathname.slice(1);
     try {
-      await sql.query(HYPERTABLES);
-      const cronJobs = async () => (await sql.query("SELECT jobid, schedule, command, active FROM cron.job WHERE database = current_database() ORDER BY jobid")).rows;
-      const { id, outs } = await provider.create(await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }));
+      const cronJobs = async () => (await sql.query("SELECT jobname, schedule, command, active FROM cron.job WHERE database = $1 ORDER BY jobid", [here])).rows;
+      const url = { url: apache.url };
+      const { id, outs } = await provider.create(await inputs(url, { table: "history", dropAfter: "90 days" }));
       expect(outs.observed).toMatchObject({ engine: "pg_cron", dropAfter: "90 days", cronSchedule: "0 3 * * *", scheduled: true });
       expect(await cronJobs()).toEqual([
-        { jobid: expect.anything(), schedule: "0 3 * * *", command: `SELECT drop_chunks('"metrics"."history"'::regclass, older_than => '90 days'::interval)`, active: true },
+        { jobname: `pgstrata retention ${here}."metrics"."history"`, schedule: "0 3 * * *", command: `SELECT drop_chunks('"metrics"."history"'::regclass, older_than => '90 days'::interval)`, active: true },
       ]);
-      expect((await provider.diff!(id, outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }, outs))).changes).toBe(false);
+      expect((await provider.diff!(id, outs, await inputs(url, { table: "history", dropAfter: "90 days" }, outs))).changes).toBe(false);
       expect((await provider.read!(id, outs)).props).toEqual(outs);
 
       // A job paused by hand is drift that an update heals.
-      await sql.query("UPDATE cron.job SET active = false WHERE database = current_database()");
+      await sql.query("UPDATE cron.job SET active = false WHERE database = $1", [here]);
       const drifted = (await provider.read!(id, outs)).props as Record<string, unknown>;
       expect(drifted.scheduled).toBe(false);
-      const healed = await provider.update!(id, drifted, await inputs({ url: cron.url }, { table: "history", dropAfter: "90 days" }, drifted));
+      const healed = await provider.update!(id, drifted, await inputs(url, { table: "history", dropAfter: "90 days" }, drifted));
       expect((await cronJobs())[0].active).toBe(true);
 
       // Shortening: the same hazard as the community policy, then the command drops exactly those chunks.
-      const all = await chunks(sql, "history");
-      const doomed = (await sql.query("SELECT show_chunks('metrics.history', older_than => interval '30 days')::text AS c ORDER BY 1")).rows.map((r) => r.c as string);
-      await expect(provider.update!(id, healed.outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "30 days" }, healed.outs))).rejects.toThrow(
+      const all = await chunks(apache.sql, "history");
+      const doomed = (await apache.sql.query("SELECT show_chunks('metrics.history', older_than => interval '30 days')::text AS c ORDER BY 1")).rows.map((r) => r.c as string);
+      await expect(provider.update!(id, healed.outs, await inputs(url, { table: "history", dropAfter: "30 days" }, healed.outs))).rejects.toThrow(
         new RegExp(`\\[data-loss\\] the next run of the retention job on metrics\\.history drops ${doomed.length} chunks`),
       );
-      const shorter = await provider.update!(id, healed.outs, await inputs({ url: cron.url }, { table: "history", dropAfter: "30 days", allowHazards: ["data-loss"] }, healed.outs));
+      const shorter = await provider.update!(id, healed.outs, await inputs(url, { table: "history", dropAfter: "30 days", allowHazards: ["data-loss"] }, healed.outs));
       const [command] = (await cronJobs()).map((j) => j.command);
       expect(command).toBe(`SELECT drop_chunks('"metrics"."history"'::regclass, older_than => '30 days'::interval)`);
-      await sql.query(command);
-      expect(await chunks(sql, "history")).toEqual(all.filter((c) => !doomed.includes(c)));
+      await apache.sql.query(command);
+      expect(await chunks(apache.sql, "history")).toEqual(all.filter((c) => !doomed.includes(c)));
 
       // Switching to dropCreatedBefore replaces the job; delete unschedules it.
-      const switched = await inputs({ url: cron.url }, { table: "history", dropCreatedBefore: "30 days" }, shorter.outs);
+      const switched = await inputs(url, { table: "history", dropCreatedBefore: "30 days" }, shorter.outs);
       expect((await provider.diff!(id, shorter.outs, switched)).replaces).toContain("dropAfter");
       await provider.delete!(id, shorter.outs);
       expect(await cronJobs()).toEqual([]);
     } finally {
       await sql.end();
-      await cron.drop();
     }
   });
 });

@@ -64,12 +64,6 @@ const PG_BIN = "/usr/lib/postgresql/17/bin";
 const RUNS_DIR = "/var/lib/pgstrata-test";
 const SBIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/**
- * The database where pg_cron is installed on the test servers (`cron.database_name`;
- * pg_cron lives in one database per server): see {@link createCronDatabase}.
- */
-export const CRON_DATABASE = "pgstrata_cron";
-
 /** Environment variable holding the URL of an existing server, per license. */
 const ENV_URL: Record<License, string> = {
   timescale: "PGSTRATA_TEST_DATABASE_URL",
@@ -183,7 +177,6 @@ function redact(url: string): string {
  * @param adminUrl superuser URL (see {@link testAdminUrl}).
  * @param name a hint for the database name; it is reduced to `[a-z0-9_]` and
  *   suffixed with random hex, so the result is unique and at most 63 bytes.
- * @param exactName the database name to use instead (e.g. {@link CRON_DATABASE}).
  * @returns `url` of the new database and `drop()`, which terminates its
  *   backends and drops it (`WITH (FORCE)`).
  * @throws the `pg` error if the database or an extension cannot be created
@@ -192,10 +185,9 @@ function redact(url: string): string {
 export async function createScratchDatabase(
   adminUrl: string,
   name: string,
-  exactName?: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const stem = name.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40);
-  const dbName = exactName ?? `t_${stem || "db"}_${randomBytes(6).toString("hex")}`;
+  const dbName = `t_${stem || "db"}_${randomBytes(6).toString("hex")}`;
   const url = new URL(adminUrl);
   url.pathname = "/" + dbName;
   const drop = async (): Promise<void> => {
@@ -224,18 +216,6 @@ export async function createScratchDatabase(
     throw e;
   }
   return { url: url.toString(), drop };
-}
-
-/**
- * Creates the database {@link CRON_DATABASE} (the servers' `cron.database_name`)
- * with the extensions of {@link createScratchDatabase} plus pg_cron: the one
- * database per server where pg_cron jobs can be managed. One test file at a
- * time may hold it.
- */
-export async function createCronDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const db = await createScratchDatabase(adminUrl, "cron", CRON_DATABASE);
-  await withClient(db.url, (c) => c.query("CREATE EXTENSION pg_cron"));
-  return db;
 }
 
 /**
@@ -589,7 +569,6 @@ async function startDebianRoot(root: string, ids: [number, number], license: Lic
       "-c", "timescaledb.max_background_workers=0",
       "-c", "max_worker_processes=32",
       "-c", "cron.use_background_workers=on",
-      `-c`, `cron.database_name=${CRON_DATABASE}`,
       "-c", "fsync=off",
       "-c", "synchronous_commit=off",
       "-c", "full_page_writes=off",
