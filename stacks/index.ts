@@ -14,7 +14,7 @@ const db = applicationDatabase(cfg, database.connection);
 /** The database's URL (a secret): `npm run plan` reads dev's container through it (`PGSTRATA_PLAN_DATABASE_URL`). */
 export const databaseUrl = pulumi.secret(database.connection.apply((c) => c.url ?? `postgres://${c.user}:${c.password}@${c.host}:${c.port}/${c.database}`));
 
-export const tables = [db.eventStore, db.memoryTierMetrics, db.biometricEvents, db.keyMappings, db.systemMetrics, db.auditLogs, db.taskExecutions].map((t) => t.id);
+export const tables = [db.eventStore, db.memoryTierMetrics, db.biometricEvents, db.keyMappings, db.systemMetrics, db.auditLogs, db.taskExecutions, db.tasks, db.taskEmbeddings].map((t) => t.id);
 export const hypertables = [db.eventStoreHypertable, db.memoryTierHypertable, db.biometricHypertable].map((h) => h.id);
 export const partitionSets = [db.systemMetricsPartitions, db.auditLogPartitions, db.taskExecutionPartitions].map((s) => s.id);
 export const continuousAggregates = [db.userMetrics5min, db.userMetricsHourly].map((c) => c.id);

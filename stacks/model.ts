@@ -6,10 +6,10 @@ import { StackConfig } from "./config";
  * The application database: six schemas, an event store, two time-series
  * hypertables with compression and retention, two continuous aggregates of
  * the biometric readings (5 minutes, and hourly built on it), a key-mapping
- * table, and three tables partitioned by month whose partitions pg_partman
- * keeps six months ahead. Shared by every stack; stacks differ only by config
- * (chunk intervals, partitions, when to compress, how long to keep, the
- * database).
+ * table, three tables partitioned by month whose partitions pg_partman keeps
+ * six months ahead, and tasks with their embeddings (joined by a foreign key).
+ * Shared by every stack; stacks differ only by config (chunk intervals,
+ * partitions, when to compress, how long to keep, the database).
  */
 export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<Connection>) {
   const schema = (name: string, comment: string) => new Schema(name, { connection, name, comment });
@@ -19,7 +19,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     encrypted: schema("encrypted", "Key material for envelope encryption"),
     biometric: schema("biometric", "Sensor readings per subject"),
     ops: schema("ops", "Operations: system metrics and the audit trail"),
-    ml: schema("ml", "Machine-learning pipeline runs"),
+    ml: schema("ml", "Machine-learning pipeline runs and embeddings for semantic search"),
   };
   /** A table in one of the schemas above, named `<schema>.<name>` in the stack. */
   const table = (schema: keyof typeof schemas, name: string, args: Omit<TableArgs, "connection" | "schema" | "name">) =>
@@ -177,9 +177,32 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     connection, parent: taskExecutions, control: "started_at", interval: "1 month", premake: 6, startPartition: "2026-01-01", maintenance: { schedule: "@hourly" },
   }, { dependsOn: [taskExecutionsArchive] });
 
+  const tasks = table("ml", "tasks", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      { name: "title", type: "text", nullable: false },
+      { name: "created_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id"] },
+    checkConstraints: [{ name: "title_not_blank", expression: "title <> ''" }],
+    comment: "Tasks to embed",
+  });
+  const taskEmbeddings = table("ml", "task_embeddings", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      { name: "task_id", type: "bigint", nullable: false },
+      { name: "embedding", type: "vector(256)", nullable: false },
+      { name: "created_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id"] },
+    // Passing the Table: the embeddings table depends on it, and check verifies that (id) is a key of ml.tasks.
+    foreignKeys: [{ name: "task_embeddings_task_fk", columns: ["task_id"], references: { table: tasks, columns: ["id"] }, onDelete: "cascade" }],
+    comment: "One embedding per task, for nearest-neighbour search",
+  });
+
   return {
     schemas, eventStore, eventStoreHypertable, memoryTierMetrics, memoryTierHypertable, memoryTierRetention,
     biometricEvents, biometricHypertable, biometricRetention, userMetrics5min, userMetricsHourly, keyMappings,
-    systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions,
+    systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions, tasks, taskEmbeddings,
   };
 }

@@ -64,14 +64,14 @@ test("the program declares the model's resources, with the connection secret and
   const names = (type: string) => dynamic(type).map((r) => r.name).sort();
   expect(names("Schema")).toEqual(["analytics", "biometric", "encrypted", "events", "ml", "ops"]);
   expect(names("Table")).toEqual([
-    "analytics.memory_tier_metrics", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store", "ml.task_executions", "ops.audit_logs", "ops.system_metrics",
+    "analytics.memory_tier_metrics", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store", "ml.task_embeddings", "ml.task_executions", "ml.tasks", "ops.audit_logs", "ops.system_metrics",
   ]);
   expect(names("Hypertable")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events", "events.event_store"]);
   expect(names("Partition")).toEqual(["ml.task_executions_2025"]);
   expect(names("PartitionSet")).toEqual(["ml.task_executions", "ops.audit_logs", "ops.system_metrics"]);
   expect(names("RetentionPolicy")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events"]);
   expect(names("ContinuousAggregate")).toEqual(["biometric.user_metrics_5min", "biometric.user_metrics_hourly"]);
-  expect(resources).toHaveLength(24);
+  expect(resources).toHaveLength(26);
   for (const r of resources) {
     expect(r.secretInputs).toContain("connection");
     expect(typeof r.inputs.__provider).toBe("string");
@@ -104,7 +104,11 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { conname: "event_type_not_blank", def: "CHECK ((event_type <> ''::text))" },
     { conname: "stream_version_positive", def: "CHECK ((stream_version > 0))" },
   ]);
+  expect(await q("SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = 'ml.task_embeddings'::regclass AND contype = 'f'")).toEqual([
+    { conname: "task_embeddings_task_fk", def: "FOREIGN KEY (task_id) REFERENCES ml.tasks(id) ON DELETE CASCADE", convalidated: true },
+  ]);
   await q("INSERT INTO events.event_store (stream_id, stream_version, event_type) VALUES (gen_random_uuid(), 1, 'created')");
+  await q("INSERT INTO ml.tasks (title) VALUES ('index the docs'); INSERT INTO ml.task_embeddings (task_id, embedding) SELECT id, array_fill(0.5, ARRAY[256])::vector FROM ml.tasks");
 
   // Partitioned tables, their declared partition and the partition sets kept six months ahead.
   expect(await q("SELECT c.oid::regclass::text AS t, pg_get_partkeydef(c.oid) AS k FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid ORDER BY 1")).toEqual([
@@ -178,6 +182,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
   await q("SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'biometric_events' AND proc_name = 'policy_retention'");
   await q("ALTER TABLE encrypted.key_mappings ALTER COLUMN algorithm SET DEFAULT 'rot13'");
   await cron.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`]);
+  await q("ALTER TABLE ml.task_embeddings DROP CONSTRAINT task_embeddings_task_fk");
   const drifted = new Map<string, string[]>();
   for (const r of resources) {
     const s = state.get(r.urn)!;
@@ -191,6 +196,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
     "RetentionPolicy biometric.biometric_events": ["scheduled"],
     "Table encrypted.key_mappings": ["columns"],
     "PartitionSet ops.audit_logs": ["maintenance"],
+    "Table ml.task_embeddings": ["foreignKeys"],
   });
   const keyMappings = state.get(dynamic("Table").find((r) => r.name === "encrypted.key_mappings")!.urn)!;
   const algorithm = (keyMappings.outputs.columns as PropertyMap[]).find((c) => c.name === "algorithm");
@@ -203,6 +209,13 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
     expect(diff.replaces).toEqual([]);
     if (!diff.changes) continue;
     s.outputs = (await host.update(s.id, r.urn, s.outputs, checked.inputs)).properties;
+    // The table holds a row: the foreign key comes back the online way.
+    if (r.name === "ml.task_embeddings") {
+      expect(s.outputs.appliedSql).toEqual([
+        `ALTER TABLE "ml"."task_embeddings" ADD CONSTRAINT "task_embeddings_task_fk" FOREIGN KEY ("task_id") REFERENCES "ml"."tasks" ("id") ON DELETE CASCADE NOT VALID`,
+        `ALTER TABLE "ml"."task_embeddings" VALIDATE CONSTRAINT "task_embeddings_task_fk"`,
+      ]);
+    }
   }
   expect(await q("SELECT time_interval::text AS i FROM timescaledb_information.dimensions WHERE hypertable_name = 'event_store'")).toEqual([{ i: "1 day" }]);
   expect(await q("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = 'biometric_events' AND proc_name = 'policy_retention'")).toEqual([{ scheduled: true }]);
@@ -219,6 +232,8 @@ test("destroy: Delete in reverse order refuses to drop rows, then removes everyt
   const s = state.get(eventStore.urn)!;
   await expect(host.delete(s.id, eventStore.urn, s.outputs)).rejects.toThrow(/\[data-loss\] turning events\.event_store back into a plain table copies its 1 row/);
   await q("DELETE FROM events.event_store; DELETE FROM ops.system_metrics");
+  await q("DELETE FROM ml.tasks"); // ON DELETE CASCADE empties ml.task_embeddings
+  expect(await q("SELECT count(*)::int AS n FROM ml.task_embeddings")).toEqual([{ n: 0 }]);
   for (const r of [...resources].reverse()) {
     const s = state.get(r.urn)!;
     await host.delete(s.id, r.urn, s.outputs);

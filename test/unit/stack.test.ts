@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
 import { Hypertable, Table } from "pgstrata";
 import { hypertableKind } from "../../resources/hypertable/kind";
+import { tableKind } from "../../resources/table/kind";
 import { loadStackConfig, StackConfig } from "../../stacks/config";
 import { DEV_IMAGE, stackDatabase } from "../../stacks/database";
 import { applicationDatabase } from "../../stacks/model";
@@ -55,7 +56,7 @@ test("dev and prod stacks differ only by config: chunk intervals and partitions 
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     program(stack);
     await settle();
-    expect(registered).toHaveLength(24);
+    expect(registered).toHaveLength(26);
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
     expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
@@ -79,6 +80,33 @@ test("a hypertable over a Table of the program carries the table's declared keys
     ],
     keys: [{ name: "biometric_events_pkey", columns: ["id", "recorded_at"] }],
   });
+});
+
+test("a foreign key to a Table of the program carries the referenced table's declared keys, and check judges them", async () => {
+  withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app" });
+  program("dev");
+  await settle();
+  const [fk] = inputsOf("Table", "ml.task_embeddings").foreignKeys as Record<string, unknown>[];
+  expect(fk).toEqual({
+    name: "task_embeddings_task_fk",
+    columns: ["task_id"],
+    references: {
+      table: { schema: "ml", name: "tasks" },
+      columns: ["id"],
+      declaredTable: {
+        columns: [{ name: "id", nullable: false }, { name: "title", nullable: false }, { name: "created_at", nullable: false }],
+        keys: [{ name: "tasks_pkey", columns: ["id"] }],
+      },
+    },
+    onDelete: "cascade",
+  });
+  const provider = providerFor(tableKind);
+  const inputs = inputsOf("Table", "ml.task_embeddings");
+  expect((await provider.check!({}, inputs)).failures).toBeUndefined();
+  const notAKey = { ...inputs, foreignKeys: [{ ...fk, references: { ...(fk.references as object), columns: ["created_at"] } }] };
+  expect((await provider.check!({}, notAKey)).failures).toEqual([
+    { property: "foreignKeys[0].references.columns", reason: expect.stringMatching(/^\(created_at\) is not a PRIMARY KEY or UNIQUE constraint of ml\.tasks \(its keys are \(id\)\)/) },
+  ]);
 });
 
 test("a Table whose primary key lacks the time column is rejected at check of its Hypertable, naming the constraint and the fix", async () => {
@@ -134,7 +162,7 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
-  expect(dynamic).toHaveLength(24);
+  expect(dynamic).toHaveLength(26);
   for (const r of dynamic) {
     expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
   }
