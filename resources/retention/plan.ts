@@ -26,7 +26,7 @@ export function retentionReplaces(old: RetentionSpec, next: RetentionSpec): (key
  * hazard naming them and their rows.
  */
 export function planRetention(live: RetentionSpec | undefined, desired: RetentionSpec, facts: RetentionFacts | undefined): Step[] {
-  const f = facts!;
+  const f = facts ?? assumedFacts(desired);
   if (!f.time) throw new Error(`${name(desired)}: ${desired.schema}.${desired.table} is not a hypertable: declare a Hypertable for it (and make this policy depend on it).`);
   const integerTime = isIntegerTime(f.time.type);
   if (integerTime && typeof desired.dropAfter !== "number") {
@@ -63,6 +63,16 @@ export function planRetention(live: RetentionSpec | undefined, desired: Retentio
   }
   steps.push(...(desired.engine === "pg_cron" ? planCron(live, desired, f) : planTimescale(live, desired, f)));
   return steps.map((s, i) => (i === 0 && hazards.length > 0 ? { ...s, hazards } : s));
+}
+
+/**
+ * Facts assumed when planning from nothing (the SQL plan of a policy whose
+ * hypertable an earlier step creates): the community license, pg_cron in
+ * `postgres`, a time column of the kind `dropAfter` implies, no chunks.
+ */
+function assumedFacts(desired: RetentionSpec): RetentionFacts {
+  const type = typeof desired.dropAfter === "number" ? "bigint" : "timestamp with time zone";
+  return { license: "timescale", cron: { database: "(this database)", cronDatabase: "postgres" }, time: { type, integerNow: null }, atStake: { chunks: [], rows: 0 } };
 }
 
 function planTimescale(live: RetentionSpec | undefined, desired: RetentionSpec, f: RetentionFacts): Step[] {
