@@ -76,6 +76,8 @@ export interface PartitionFacts {
   defaultPartition: string | null;
   /** A relation of the partition's name exists (attached or not). */
   exists: boolean;
+  /** The parent has row security enabled: the partition gets it too, so a non-owner cannot read around the parent's policies by querying it directly. */
+  parentRowSecurity: boolean;
   /** Rows in it (capped at {@link ROW_COUNT_CAP}). */
   rows: number;
   /** Rows in it outside the desired bound (capped). */
@@ -95,14 +97,15 @@ const capped = (relation: string, condition = "true") => `(SELECT count(*)::int 
 export async function partitionFacts(client: PoolClient, desired: PartitionSpec): Promise<PartitionFacts> {
   const { constraint } = await scratchBound(client, desired);
   const relation = qualifiedName(desired.schema, desired.name);
-  const { rows } = await client.query<{ columns: string[]; def: string | null; exists: boolean }>(
+  const { rows } = await client.query<{ columns: string[]; def: string | null; exists: boolean; rls: boolean }>(
     `SELECT ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped ORDER BY attnum) AS columns,
             CASE WHEN p.partdefid <> 0 AND p.partdefid IS DISTINCT FROM to_regclass($2) THEN p.partdefid::regclass::text END AS def,
-            to_regclass($2) IS NOT NULL AS exists
+            to_regclass($2) IS NOT NULL AS exists,
+            (SELECT relrowsecurity FROM pg_class WHERE oid = p.partrelid) AS rls
        FROM pg_partitioned_table p WHERE p.partrelid = to_regclass($1)`,
     [parentOf(desired), relation],
   );
-  const { columns, def, exists } = rows[0];
+  const { columns, def, exists, rls } = rows[0];
   // The default partition's name comes from the catalog (regclass text, quoted where needed) and the constraint from the server's deparser.
   const counts = [
     exists ? capped(relation) : "0",
@@ -110,5 +113,5 @@ export async function partitionFacts(client: PoolClient, desired: PartitionSpec)
     def && constraint ? capped(def, constraint) : "0",
   ];
   const { rows: n } = await client.query<{ rows: number; outside: number; in_default: number }>(`SELECT ${counts[0]} AS rows, ${counts[1]} AS outside, ${counts[2]} AS in_default`);
-  return { constraint, columns, defaultPartition: def, exists, rows: n[0].rows, outside: n[0].outside, inDefault: n[0].in_default };
+  return { constraint, columns, defaultPartition: def, exists, parentRowSecurity: rls, rows: n[0].rows, outside: n[0].outside, inDefault: n[0].in_default };
 }

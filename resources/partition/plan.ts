@@ -6,7 +6,7 @@ import { PartitionFacts, ROW_COUNT_CAP } from "./observe";
 import { PartitionSpec } from "./spec";
 
 const label = (p: PartitionSpec) => `Partition ${p.schema}.${p.name}`;
-const NO_FACTS: PartitionFacts = { constraint: null, columns: [], defaultPartition: null, exists: false, rows: 0, outside: 0, inDefault: 0 };
+const NO_FACTS: PartitionFacts = { constraint: null, columns: [], defaultPartition: null, exists: false, parentRowSecurity: false, rows: 0, outside: 0, inDefault: 0 };
 
 /** A step that must commit on its own (`DETACH … CONCURRENTLY`, `… FINALIZE`): it cannot run inside a transaction block. */
 const alone = (sql: string, hazards: Hazard[] = []): Step => ({ sql, hazards, transactional: false });
@@ -59,7 +59,8 @@ function attachExisting(desired: PartitionSpec, f: PartitionFacts): Step[] {
 /**
  * Steps from `live` (undefined: not attached) to `desired`:
  * - new: `CREATE TABLE … PARTITION OF` in one transaction, after moving the
- *   default partition's rows of the new bound into it;
+ *   default partition's rows of the new bound into it, with row security
+ *   enabled when the parent has it;
  * - an existing table of that name: attached (see `attachExisting`);
  * - a pending detach (drift): `DETACH … FINALIZE`, then attached again;
  * - another bound: detached and attached with the desired one, refused with
@@ -70,11 +71,13 @@ export function planPartition(live: PartitionSpec | undefined, desired: Partitio
   const f = facts ?? NO_FACTS;
   const relation = qualifiedName(desired.schema, desired.name);
   const parent = qualifiedName(desired.schema, desired.parent);
+  // Row security of the parent does not reach a query on the partition itself (docs §5.9): close that path as Table.rowLevelSecurity does.
+  const closed = f.parentRowSecurity ? [step(`ALTER TABLE ${relation} ENABLE ROW LEVEL SECURITY`)] : [];
   if (!live && !f.exists) {
-    if (f.inDefault === 0) return [step(`CREATE TABLE ${relation} PARTITION OF ${parent} ${boundSql(desired.bound)}`)];
-    return [step(`CREATE TABLE ${relation} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`), ...moveFromDefault(relation, f), step(`ALTER TABLE ${parent} ATTACH PARTITION ${relation} ${boundSql(desired.bound)}`)];
+    if (f.inDefault === 0) return [step(`CREATE TABLE ${relation} PARTITION OF ${parent} ${boundSql(desired.bound)}`), ...closed];
+    return [step(`CREATE TABLE ${relation} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`), ...closed, ...moveFromDefault(relation, f), step(`ALTER TABLE ${parent} ATTACH PARTITION ${relation} ${boundSql(desired.bound)}`)];
   }
-  if (!live) return attachExisting(desired, f);
+  if (!live) return [...attachExisting(desired, f), ...closed.map((s) => alone(s.sql))];
   if (live.detachPending) return [alone(`ALTER TABLE ${parent} DETACH PARTITION ${relation} FINALIZE`), ...attachExisting(desired, f).map((s) => alone(s.sql))];
   if (sameValue(live.bound, desired.bound)) return [];
   return [step(`ALTER TABLE ${parent} DETACH PARTITION ${relation}`), ...attachExisting(desired, f)];

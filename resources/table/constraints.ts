@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { quoteIdent, quoteIdentList } from "../core/quote";
-import { describeRows, Hazard, ownTransaction, Step, step } from "../core/step";
+import { describeRows, ownTransaction, Step, step } from "../core/step";
 import { ForeignKeySpec } from "./foreign-key";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
 import type { TableSpec } from "./spec";
@@ -15,8 +15,8 @@ import type { TableSpec } from "./spec";
 export interface Constraint {
   name: string;
   sql: string;
-  /** `key`: PRIMARY KEY / UNIQUE, backed by a unique index; `validated`: CHECK / FOREIGN KEY, which can be added NOT VALID. */
-  kind: "key" | "validated";
+  /** `key`: PRIMARY KEY / UNIQUE, backed by a unique index; `check` and `foreign`: can be added NOT VALID and validated later. */
+  kind: "key" | "check" | "foreign";
 }
 
 /** The planner's steps by phase; a plan runs them in this order (see core/step.ts). */
@@ -55,8 +55,8 @@ export function constraintsOf(t: TableSpec): Constraint[] {
   return [
     ...(t.primaryKey ? [{ name: t.primaryKey.name!, sql: `PRIMARY KEY (${quoteIdentList(t.primaryKey.columns)})`, kind: "key" as const }] : []),
     ...t.uniqueConstraints.map((u) => ({ name: u.name, sql: `UNIQUE (${quoteIdentList(u.columns)})`, kind: "key" as const })),
-    ...t.checkConstraints.map((c) => ({ name: c.name, sql: `CHECK (${c.expression})${validity(c)}`, kind: "validated" as const })),
-    ...(t.foreignKeys ?? []).map((f) => ({ name: f.name, sql: `${foreignKeySql(f)}${validity(f)}`, kind: "validated" as const })),
+    ...t.checkConstraints.map((c) => ({ name: c.name, sql: `CHECK (${c.expression})${validity(c)}`, kind: "check" as const })),
+    ...(t.foreignKeys ?? []).map((f) => ({ name: f.name, sql: `${foreignKeySql(f)}${validity(f)}`, kind: "foreign" as const })),
   ];
 }
 
@@ -94,7 +94,7 @@ interface Target {
   relation: string;
   /** `schema.name`, for messages. */
   table: string;
-  /** The schema, quoted: where a concurrently built index lives. */
+  /** The schema: where a concurrently built index lives. */
   schema: string;
   facts: TableFacts;
 }
@@ -108,22 +108,27 @@ interface Target {
  *   one is dropped and the new one renamed.
  * - PRIMARY KEY / UNIQUE: `CREATE UNIQUE INDEX CONCURRENTLY`, then
  *   `ADD CONSTRAINT … USING INDEX` (which renames the index to the
- *   constraint's name). A hypertable refuses both (TimescaleDB: "hypertables
- *   do not support concurrent index creation", "… adding a constraint using an
- *   existing index"), so there it is a plain ADD CONSTRAINT, which builds the
- *   index on every chunk under an ACCESS EXCLUSIVE lock: a `blocking-lock`
- *   hazard.
+ *   constraint's name). On a partitioned table, which refuses both, the same
+ *   on each partition, then a plain `ADD CONSTRAINT` on the parent, which
+ *   attaches the partitions' constraints instead of building anything.
+ * Where no online path exists it is a plain ADD CONSTRAINT with a
+ * `blocking-lock` hazard: a key on a hypertable (TimescaleDB: "hypertables do
+ * not support concurrent index creation", "… adding a constraint using an
+ * existing index") or on a table with sub-partitions; a foreign key on a
+ * partitioned table (PostgreSQL 17: "cannot add NOT VALID foreign key on
+ * partitioned table").
  */
 export function addConstraint(t: Target, k: Constraint, replaced: Constraint | undefined, phases: Phases): void {
   const add = (name: string, suffix = "") => `ALTER TABLE ${t.relation} ADD CONSTRAINT ${quoteIdent(name)} ${k.sql}${suffix}`;
   const dropOld = step(`ALTER TABLE ${t.relation} DROP CONSTRAINT IF EXISTS ${quoteIdent(k.name)}`);
   const rows = t.facts.rows;
-  if (rows === 0) {
+  const blocking = rows > 0 ? blockingReason(t, k) : undefined;
+  if (rows === 0 || blocking) {
     if (replaced) phases.catalog.push(dropOld);
-    phases.catalog.push(step(add(k.name)));
+    phases.catalog.push(step(add(k.name), blocking ? [{ kind: "blocking-lock", message: blocking }] : []));
     return;
   }
-  if (k.kind === "validated") {
+  if (k.kind !== "key") {
     const name = replaced ? temporaryName("replace", k.name) : k.name;
     const dropNew = `ALTER TABLE ${t.relation} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)}`;
     phases.catalog.push(step(add(name, " NOT VALID")));
@@ -131,21 +136,43 @@ export function addConstraint(t: Target, k: Constraint, replaced: Constraint | u
     if (replaced) phases.finish.push(dropOld, step(`ALTER TABLE ${t.relation} RENAME CONSTRAINT ${quoteIdent(name)} TO ${quoteIdent(k.name)}`, [], dropNew));
     return;
   }
-  if (t.facts.partitioning.length > 0) {
-    const hazard: Hazard = {
-      kind: "blocking-lock",
-      message:
-        `adding ${k.sql} as ${k.name} to hypertable ${t.table} builds its index on every chunk of ${describeRows(rows, ROW_COUNT_CAP)} ` +
-        `under an ACCESS EXCLUSIVE lock: reads and writes of ${t.table} wait until it is built (TimescaleDB refuses concurrent builds and ADD CONSTRAINT … USING INDEX on hypertables)`,
-    };
-    if (replaced) phases.catalog.push(dropOld);
-    phases.catalog.push(step(add(k.name), [hazard]));
+  const [, keyword, columns] = /^(PRIMARY KEY|UNIQUE) (\(.*\))$/.exec(k.sql)!;
+  /** A unique index built concurrently on `relation`, then made its constraint `name` (which renames the index). */
+  const viaIndex = (schema: string, relation: string, name: string, index: string) => {
+    const dropIndex = `DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(index)}`;
+    phases.build.push(ownTransaction(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${relation} ${columns}`, dropIndex));
+    return step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(name)} ${keyword} USING INDEX ${quoteIdent(index)}`, [], dropIndex);
+  };
+  if (t.facts.partitions) {
+    const attached = t.facts.partitions.map((p) => {
+      const name = temporaryName(k.name, `${p.schema}.${p.name}`);
+      return viaIndex(p.schema, `${quoteIdent(p.schema)}.${quoteIdent(p.name)}`, name, name);
+    });
+    phases.finish.push(...(replaced ? [dropOld] : []), ...attached, step(add(k.name)));
     return;
   }
-  const index = replaced ? temporaryName("replace", k.name) : k.name;
-  const dropIndex = `DROP INDEX CONCURRENTLY IF EXISTS ${t.schema}.${quoteIdent(index)}`;
-  const [, keyword, columns] = /^(PRIMARY KEY|UNIQUE) (\(.*\))$/.exec(k.sql)!;
-  phases.build.push(ownTransaction(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${t.relation} ${columns}`, dropIndex));
-  if (replaced) phases.finish.push(dropOld);
-  phases.finish.push(step(`ALTER TABLE ${t.relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${keyword} USING INDEX ${quoteIdent(index)}`, [], dropIndex));
+  const finish = viaIndex(t.schema, t.relation, k.name, replaced ? temporaryName("replace", k.name) : k.name);
+  phases.finish.push(...(replaced ? [dropOld] : []), finish);
+}
+
+/** Why `k` cannot be added to the table (which holds rows) without blocking writes, as a hazard message; undefined when an online path exists. */
+function blockingReason(t: Target, k: Constraint): string | undefined {
+  const rows = describeRows(t.facts.rows, ROW_COUNT_CAP);
+  const subPartitioned = t.facts.partitions?.some((p) => p.partitioned);
+  if (k.kind === "key" && t.facts.partitioning.length > 0) {
+    return (
+      `adding ${k.sql} as ${k.name} to hypertable ${t.table} builds its index on every chunk of ${rows} under an ACCESS EXCLUSIVE lock: ` +
+      `reads and writes of ${t.table} wait until it is built (TimescaleDB refuses concurrent builds and ADD CONSTRAINT … USING INDEX on hypertables)`
+    );
+  }
+  if (k.kind === "key" && subPartitioned) {
+    return `adding ${k.sql} as ${k.name} to partitioned table ${t.table}, whose partitions are partitioned again, builds its index on every partition of ${rows} under an ACCESS EXCLUSIVE lock: reads and writes wait until it is built`;
+  }
+  if (k.kind === "foreign" && t.facts.partitions) {
+    return (
+      `adding ${k.name} to partitioned table ${t.table} checks its ${rows} under a SHARE ROW EXCLUSIVE lock: writes to ${t.table} wait until every row is checked ` +
+      `(PostgreSQL 17 refuses NOT VALID foreign keys on partitioned tables)`
+    );
+  }
+  return undefined;
 }

@@ -164,6 +164,20 @@ export interface TableFacts {
   referencedTables?: Record<string, { columns: string[]; keys: string[][] }>;
   /** Foreign keys to be added to a table with rows, by name: the rows that reference no row, up to {@link ROW_COUNT_CAP}. Unset: not read. */
   orphans?: Record<string, number>;
+  /** When the table is a partitioned table (relkind 'p') with rows: its partitions, each marked when it is partitioned itself. Unset otherwise. */
+  partitions?: { schema: string; name: string; partitioned: boolean }[];
+}
+
+/** The partitions of `relation` when it is a partitioned table; undefined when it is not one. */
+async function partitionsOf(client: PoolClient, relation: string): Promise<TableFacts["partitions"]> {
+  const { rows } = await client.query<{ partitions: TableFacts["partitions"] | null }>(
+    `SELECT COALESCE((SELECT json_agg(json_build_object('schema', n.nspname, 'name', c.relname, 'partitioned', c.relkind = 'p') ORDER BY n.nspname, c.relname)
+                        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE i.inhparent = p.oid), '[]') AS partitions
+       FROM pg_class p WHERE p.oid = to_regclass($1) AND p.relkind = 'p'`,
+    [relation],
+  );
+  return rows[0]?.partitions ?? undefined;
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
@@ -288,5 +302,6 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
         : [],
     referencedTables: referenced,
     orphans,
+    ...(rows > 0 ? { partitions: await partitionsOf(client, relation) } : {}),
   };
 }

@@ -252,7 +252,7 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
   if (keyProblems.length > 0) throw new Error(`Table ${table}: ${keyProblems.join("\n")}`);
   const adding = desiredConstraints.filter((k) => !liveNames.has(k.name));
   refuseBrokenForeignKeys(table, desired, new Set(adding.map((k) => k.name)), facts);
-  const target = { relation, table, schema: quoteIdent(desired.schema), facts: f };
+  const target = { relation, table, schema: desired.schema, facts: f };
   for (const k of adding) addConstraint(target, k, rows > 0 ? liveConstraints.find((l) => l.name === k.name) : undefined, phases);
   if (live.comment !== desired.comment) phases.catalog.push(commentStep(relation, desired));
   phases.catalog.push(...rowSecuritySteps(relation, table, live.rowLevelSecurity, desired.rowLevelSecurity, f.rowSecurityBlockers));

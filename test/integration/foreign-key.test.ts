@@ -254,3 +254,69 @@ describe("a referenced table managed elsewhere is judged against the catalogs, b
     expect((await constraints("shop.tree")).map((c) => c.def)).toEqual(["FOREIGN KEY (customer_id) REFERENCES shop.tree(id)", "PRIMARY KEY (id)"]);
   });
 });
+
+describe("online constraints on a partitioned table and a hypertable with rows", () => {
+  const columns = [
+    { name: "id", type: "bigint" },
+    { name: "at", type: "date", nullable: false },
+    { name: "customer_id", type: "bigint" },
+  ];
+  const spec = <T extends object>(name: string, extra: T) => ({ connection: { url: db.url }, schema: "shop", name, columns, ...extra });
+
+  test("partitioned: a UNIQUE key built concurrently on each partition and attached by the parent's ADD CONSTRAINT; NOT NULL and CHECK online; a foreign key is a blocking-lock hazard", async () => {
+    await q(`CREATE TABLE shop.visits (id bigint, at date NOT NULL, customer_id bigint) PARTITION BY RANGE (at);
+             CREATE TABLE shop.visits_2024 PARTITION OF shop.visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE shop.visits_2025 PARTITION OF shop.visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             INSERT INTO shop.visits SELECT g, DATE '2024-06-01' + g * 3, 1 + g % 10 FROM generate_series(1, 150) g`);
+    const { id, outs } = await provider.create(await checked(spec("visits", {})));
+    const keyed = spec("visits", {
+      columns: [{ ...columns[0], nullable: false }, columns[1], columns[2]],
+      uniqueConstraints: [{ name: "visits_id_at_key", columns: ["id", "at"] }],
+      checkConstraints: [{ name: "id_positive", expression: "id > 0" }],
+    });
+    const updated = (await provider.update!(id, outs, await checked(keyed, outs))).outs;
+    const [p24, p25] = [temporaryName("visits_id_at_key", "shop.visits_2024"), temporaryName("visits_id_at_key", "shop.visits_2025")];
+    expect(updated.appliedSql).toEqual([
+      `ALTER TABLE "shop"."visits" ADD CONSTRAINT "${temporaryName("not null", "id")}" CHECK ("id" IS NOT NULL) NOT VALID`,
+      `ALTER TABLE "shop"."visits" ADD CONSTRAINT "id_positive" CHECK ((id > 0)) NOT VALID`,
+      `ALTER TABLE "shop"."visits" VALIDATE CONSTRAINT "${temporaryName("not null", "id")}"`,
+      `ALTER TABLE "shop"."visits" VALIDATE CONSTRAINT "id_positive"`,
+      `CREATE UNIQUE INDEX CONCURRENTLY "${p24}" ON "shop"."visits_2024" ("id", "at")`,
+      `CREATE UNIQUE INDEX CONCURRENTLY "${p25}" ON "shop"."visits_2025" ("id", "at")`,
+      `ALTER TABLE "shop"."visits" ALTER COLUMN "id" SET NOT NULL`,
+      `ALTER TABLE "shop"."visits" DROP CONSTRAINT "${temporaryName("not null", "id")}"`,
+      `ALTER TABLE "shop"."visits_2024" ADD CONSTRAINT "${p24}" UNIQUE USING INDEX "${p24}"`,
+      `ALTER TABLE "shop"."visits_2025" ADD CONSTRAINT "${p25}" UNIQUE USING INDEX "${p25}"`,
+      `ALTER TABLE "shop"."visits" ADD CONSTRAINT "visits_id_at_key" UNIQUE ("id", "at")`,
+    ]);
+    // The partitions' constraints are attached to the parent's: no second index was built.
+    expect(await q("SELECT c.relname AS t, count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relname LIKE 'visits%' GROUP BY 1 ORDER BY 1")).toEqual([
+      { t: "visits", n: 1 }, { t: "visits_2024", n: 1 }, { t: "visits_2025", n: 1 },
+    ]);
+    expect((await q("SELECT count(*)::int AS n FROM pg_constraint WHERE conparentid = (SELECT oid FROM pg_constraint WHERE conname = 'visits_id_at_key')"))[0].n).toBe(2);
+    expect((await provider.read!(id, updated)).props).toEqual(updated);
+
+    const withKey = { ...keyed, foreignKeys: [{ name: "visits_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] } }] };
+    await expect(provider.update!(id, updated, await checked(withKey, updated))).rejects.toThrow(
+      /\[blocking-lock\] adding visits_customer_fk to partitioned table shop\.visits checks its 150 rows under a SHARE ROW EXCLUSIVE lock.*PostgreSQL 17 refuses NOT VALID foreign keys on partitioned tables/s,
+    );
+    const allowed = (await provider.update!(id, updated, await checked({ ...withKey, allowHazards: ["blocking-lock"] }, updated))).outs;
+    expect(allowed.appliedSql).toEqual([`ALTER TABLE "shop"."visits" ADD CONSTRAINT "visits_customer_fk" FOREIGN KEY ("customer_id") REFERENCES "shop"."customers" ("id")`]);
+  });
+
+  test("hypertable: CHECK and NOT NULL online on every chunk; a UNIQUE key is a blocking-lock hazard, applied once allowed", async () => {
+    await q(`CREATE TABLE shop.pings (id bigint, at date NOT NULL, customer_id bigint);
+             SELECT create_hypertable('shop.pings', 'at', chunk_time_interval => interval '30 days');
+             INSERT INTO shop.pings SELECT g, DATE '2024-06-01' + g, 1 + g % 10 FROM generate_series(1, 120) g`);
+    const { id, outs } = await provider.create(await checked(spec("pings", {})));
+    const online = spec("pings", { columns: [{ ...columns[0], nullable: false }, columns[1], columns[2]], checkConstraints: [{ name: "id_positive", expression: "id > 0" }] });
+    const applied = (await provider.update!(id, outs, await checked(online, outs))).outs;
+    expect((applied.appliedSql as string[]).filter((s) => s.includes("VALIDATE"))).toHaveLength(2);
+    expect(await q("SELECT bool_and(attnotnull) AS nn FROM pg_attribute WHERE attname = 'id' AND attrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'shop.pings'::regclass)")).toEqual([{ nn: true }]);
+    const keyed = { ...online, uniqueConstraints: [{ name: "pings_id_at_key", columns: ["id", "at"] }] };
+    await expect(provider.update!(id, applied, await checked(keyed, applied))).rejects.toThrow(/\[blocking-lock\] adding UNIQUE \("id", "at"\) as pings_id_at_key to hypertable shop\.pings builds its index on every chunk of 120 rows/);
+    const done = (await provider.update!(id, applied, await checked({ ...keyed, allowHazards: ["blocking-lock"] }, applied))).outs;
+    expect(done.appliedSql).toEqual([`ALTER TABLE "shop"."pings" ADD CONSTRAINT "pings_id_at_key" UNIQUE ("id", "at")`]);
+    expect((await provider.read!(id, done)).props).toEqual(done);
+  });
+});

@@ -7,10 +7,10 @@
  * test with it. The longest insert wait is printed (a figure, not an
  * assertion on speed).
  */
-import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
 import { tableKind } from "../../resources/table/kind";
 import { scratchDatabase } from "../support/scratch";
+import { keepInserting } from "../support/writer";
 
 const ROWS = 1_000_000;
 /** Short enough that the same constraints added in one ordinary transaction (their scans under SHARE ROW EXCLUSIVE and ACCESS EXCLUSIVE locks, ~0.6 s for 1M rows here) make an insert time out. */
@@ -25,37 +25,6 @@ beforeAll(async () => {
     INSERT INTO load.accounts SELECT generate_series(1, 1000)`);
 });
 afterAll(() => db.close());
-
-/** Inserts one row at a time until stopped; records each insert's wait (ms) and any error. */
-async function keepInserting(url: string): Promise<{ stop(): Promise<{ inserts: number; longestMs: number; errors: string[] }> }> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
-  let running = true;
-  let inserts = 0;
-  let longestMs = 0;
-  const errors: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      const t0 = process.hrtime.bigint();
-      try {
-        await client.query("INSERT INTO load.events (account_id, amount) VALUES (1 + (random() * 999)::int, 1)");
-        inserts++;
-      } catch (error) {
-        errors.push((error as Error).message);
-      }
-      longestMs = Math.max(longestMs, Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      await client.end();
-      return { inserts, longestMs, errors };
-    },
-  };
-}
 
 test(`adding a foreign key and a CHECK to a table of ${ROWS.toLocaleString("en")} rows does not block a concurrent writer for longer than lock_timeout`, async () => {
   const provider = providerFor(tableKind);
@@ -78,7 +47,7 @@ test(`adding a foreign key and a CHECK to a table of ${ROWS.toLocaleString("en")
     checkConstraints: [{ name: "amount_non_negative", expression: "amount >= 0" }],
     foreignKeys: [{ name: "events_account_fk", columns: ["account_id"], references: { table: { schema: "load", name: "accounts" }, columns: ["id"] } }],
   };
-  const writer = await keepInserting(db.url);
+  const writer = await keepInserting(db.url, "INSERT INTO load.events (account_id, amount) VALUES (1 + (random() * 999)::int, 1)", LOCK_TIMEOUT);
   const t0 = Date.now();
   const updated = await provider.update!(id, outs, (await provider.check!(outs, withConstraints)).inputs);
   const updateMs = Date.now() - t0;

@@ -133,3 +133,32 @@ test("check refuses a declared parent that is not range-partitioned by the contr
   const { failures } = await provider.check!({}, { ...inputs("metrics"), declaredParent: { strategy: "range", keys: ["id"] } });
   expect(failures).toEqual([{ property: "control", reason: expect.stringMatching(/ops\.metrics is partitioned by range \(id\): declare its partitionBy as \{ strategy: "range", keys: \["at"\] \}/) }]);
 });
+
+test("an integer control column: partitions stay premake steps ahead of the largest value; running out is drift that up heals", async () => {
+  await q("CREATE TABLE ops.by_id (id bigint NOT NULL, v int) PARTITION BY RANGE (id)");
+  const i = inputs("by_id", { control: "id", interval: 1000, premake: 3 });
+  const { id, outs } = await create(i);
+  expect(outs.observed).toMatchObject({ interval: "1000", premadeAhead: true });
+  await q("INSERT INTO ops.by_id SELECT g, 1 FROM generate_series(1, 2500) g");
+  const read = await provider.read!(id, outs);
+  expect(read.props).toMatchObject({ premadeAhead: false });
+  const healed = await provider.update!(id, read.props, (await provider.check!(read.props, i)).inputs);
+  expect(healed.outs.premadeAhead).toBe(true);
+  expect(await q("SELECT max((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''?(\\d+)'))[1]::int) AS top FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ops.by_id'::regclass")).toEqual([{ top: 6000 }]);
+});
+
+test("removing the default partition is data-loss while it holds rows; then it is dropped, and declared again it comes back", async () => {
+  await q("CREATE TABLE ops.counted (id bigint NOT NULL) PARTITION BY RANGE (id)");
+  const i = inputs("counted", { control: "id", interval: 1000, premake: 3 });
+  const { outs } = await create(i);
+  await q("INSERT INTO ops.counted VALUES (-5)");
+  const without = (await provider.check!(outs, { ...i, defaultPartition: false })).inputs;
+  await expect(provider.update!("ops.counted", outs, without)).rejects.toThrow(/\[data-loss\] removing the default partition ops\.counted_default of ops\.counted discards its 1 row/);
+  await q("DELETE FROM ops.counted WHERE id = -5");
+  const dropped = await provider.update!("ops.counted", outs, without);
+  expect(dropped.outs.observed.defaultPartition).toBe(false);
+  expect(await q("SELECT to_regclass('ops.counted_default') AS t")).toEqual([{ t: null }]);
+  const back = await provider.update!("ops.counted", dropped.outs, (await provider.check!(dropped.outs, i)).inputs);
+  expect(back.outs.observed.defaultPartition).toBe(true);
+  expect(await q("SELECT pg_get_expr(relpartbound, oid) AS b FROM pg_class WHERE oid = 'ops.counted_default'::regclass")).toEqual([{ b: "DEFAULT" }]);
+});

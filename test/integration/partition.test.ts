@@ -115,3 +115,9 @@ test("a parent that is not partitioned, and a bound of the wrong type, are clear
   await expect(create(inputs("events_bad", { from: "yesterday-ish", to: "2026-01-01" }))).rejects.toThrow(/Partition ops\.events_bad: bound: invalid input syntax for type timestamp with time zone: "yesterday-ish"/);
   expect(await q("SELECT to_regclass('ops.events_bad') AS t, to_regclass('ops.plain_1') AS u")).toEqual([{ t: null, u: null }]);
 });
+
+test("a partition of a parent with row security gets row security too, so it cannot be read around the parent's policies", async () => {
+  await q("CREATE TABLE ops.secured (tenant text NOT NULL) PARTITION BY LIST (tenant); ALTER TABLE ops.secured ENABLE ROW LEVEL SECURITY");
+  await create(inputs("secured_a", { in: ["a"] }, "secured"));
+  expect(await q("SELECT relrowsecurity AS rls FROM pg_class WHERE oid = 'ops.secured_a'::regclass")).toEqual([{ rls: true }]);
+});

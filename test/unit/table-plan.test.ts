@@ -372,3 +372,39 @@ describe("refused before any SQL, from facts about the live data", () => {
     expect(() => planTable(live, desired, rows(0, [], { partitioning: ["at"] }))).toThrow(/constraint t_v_key \(v\) of app\.t does not include partitioning column "at"/);
   });
 });
+
+describe("foreign keys", () => {
+  const base = { columns: [{ name: "id", type: "bigint" }, { name: "a", type: "int" }, { name: "b", type: "int" }] };
+  const fk = (extra: object = {}) => ({ name: "t_ab_fk", columns: ["a", "b"], references: { table: { schema: "app", name: "parent" }, columns: ["x", "y"] }, ...extra });
+  const parent = { "app.parent": { columns: ["x", "y"], keys: [["y", "x"]] } };
+
+  test("every option is spelled as PostgreSQL prints it; defaults are left out", () => {
+    const full = fk({ onDelete: "set null", onDeleteSetColumns: ["b"], onUpdate: "cascade", match: "full", deferrable: "deferred" });
+    const [create] = sqlOf(planTable(undefined, spec({ ...base, foreignKeys: [full] }), rows(0, [], { referencedTables: parent })));
+    expect(create).toContain(`CONSTRAINT "t_ab_fk" FOREIGN KEY ("a", "b") REFERENCES "app"."parent" ("x", "y") MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL ("b") DEFERRABLE INITIALLY DEFERRED`);
+    expect(sqlOf(planTable(spec(base), spec({ ...base, foreignKeys: [fk()] }), rows(0, [], { referencedTables: parent })))).toEqual([
+      `ALTER TABLE "app"."t" ADD CONSTRAINT "t_ab_fk" FOREIGN KEY ("a", "b") REFERENCES "app"."parent" ("x", "y")`,
+    ]);
+  });
+
+  test("a key whose referenced table is missing, or whose columns are no key of it, is refused before any SQL, naming the property", () => {
+    expect(() => planTable(undefined, spec({ ...base, foreignKeys: [fk()] }), rows(0, [], { referencedTables: {} }))).toThrow(
+      /^Table app\.t: foreignKeys\[t_ab_fk\]\.references\.table: table app\.parent does not exist: create it first/,
+    );
+    expect(() => planTable(spec(base), spec({ ...base, foreignKeys: [fk()] }), rows(0, [], { referencedTables: { "app.parent": { columns: ["x", "y"], keys: [["x"]] } } }))).toThrow(
+      /^Table app\.t: foreignKeys\[t_ab_fk\]\.references\.columns: \(x, y\) is not a PRIMARY KEY or UNIQUE constraint of app\.parent \(its keys are \(x\)\)/,
+    );
+  });
+
+  test("rows that reference no row refuse the key before any SQL, counting them", () => {
+    expect(() => planTable(spec(base), spec({ ...base, foreignKeys: [fk()] }), rows(50, [], { referencedTables: parent, orphans: { t_ab_fk: 3 } }))).toThrow(
+      /^Table app\.t: foreignKeys\[t_ab_fk\]: 3 rows of app\.t reference no row of app\.parent \(\(a, b\) → \(x, y\)\), so the key cannot be validated/,
+    );
+  });
+
+  test("on a partitioned table with rows: the key NOT VALID would be refused by PostgreSQL 17, so it is a plain ADD with a blocking-lock hazard", () => {
+    const steps = planTable(spec(base), spec({ ...base, foreignKeys: [fk()] }), rows(50, [], { referencedTables: parent, orphans: {}, partitions: [{ schema: "app", name: "t_1", partitioned: false }] }));
+    expect(sqlOf(steps)).toEqual([`ALTER TABLE "app"."t" ADD CONSTRAINT "t_ab_fk" FOREIGN KEY ("a", "b") REFERENCES "app"."parent" ("x", "y")`]);
+    expect(hazardsOf(steps).map((h) => h.kind)).toEqual(["blocking-lock"]);
+  });
+});
