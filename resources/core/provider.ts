@@ -109,7 +109,7 @@ interface Applied<S> {
   jobs?: JobStatus[];
 }
 
-/** A plan against the live object: the canonical desired state, the live one (undefined: absent) and the steps between them. */
+/** A plan against the live object: the canonical desired state, the live one (undefined: absent; its differing expressions canonicalized like the desired ones) and the steps between them. */
 export interface LivePlan<S> {
   desired: S;
   live: S | undefined;
@@ -123,7 +123,8 @@ export interface LivePlan<S> {
  */
 export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection): Promise<LivePlan<S>> {
   const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
-  const live = await kind.observe(client, desired, connection);
+  const observed = await kind.observe(client, desired, connection);
+  const live = observed && kind.canonicalizeLive ? await kind.canonicalizeLive(client, observed, desired) : observed;
   const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
   return { desired, live, steps: kind.plan(live, desired, facts) };
 }
