@@ -1,4 +1,5 @@
 import { providerFor } from "../../resources/core/provider";
+import { policyKind } from "../../resources/policy/kind";
 import { tableKind } from "../../resources/table/kind";
 import { scratchDatabase } from "../support/scratch";
 
@@ -114,4 +115,16 @@ test("a hand-made CHECK that means something else is still replaced", async () =
     'ALTER TABLE "app"."differs" DROP CONSTRAINT "s_known"',
     expect.stringMatching(/^ALTER TABLE "app"\."differs" ADD CONSTRAINT "s_known" CHECK \(.*'b'.*\)$/),
   ]);
+});
+
+test("a hand-made policy whose expressions re-parse differently (IN over varchar) is adopted with no SQL", async () => {
+  await db.sql.query(`CREATE TABLE app.tiers (tier varchar(10), region varchar(5));
+    CREATE POLICY tiered ON app.tiers FOR UPDATE USING (tier IN ('l1', 'l2')) WITH CHECK (region IN ('eu', 'us') AND tier BETWEEN 'a' AND 'z')`);
+  const policy = async () => (await db.sql.query("SELECT oid, pg_get_expr(polqual, polrelid) AS q, pg_get_expr(polwithcheck, polrelid) AS c FROM pg_policy WHERE polname = 'tiered'")).rows;
+  const before = await policy();
+  const policies = providerFor(policyKind);
+  const inputs = { connection: { url: db.url }, schema: "app", table: "tiers", name: "tiered", command: "update", using: "tier IN ('l1', 'l2')", withCheck: "region IN ('eu', 'us') AND tier BETWEEN 'a' AND 'z'" };
+  const { outs } = await policies.create((await policies.check!({}, inputs)).inputs);
+  expect(outs.appliedSql).toEqual([]);
+  expect(await policy()).toEqual(before);
 });
