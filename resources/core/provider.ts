@@ -5,6 +5,7 @@ import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./comp
 import { Connection, connectionSchema, inDatabase, withClient } from "./connection";
 import { Kind } from "./kind";
 import { once } from "./once";
+import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { applySteps, withApplyLock } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
 import type { JobStatus } from "./timescaledb";
@@ -47,6 +48,8 @@ function holdsUnknown(value: unknown): boolean {
 type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; failures: pulumi.dynamic.CheckFailure[]; unknown: boolean };
 
 function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
+  const protoKeys = protoKeyPaths(raw);
+  if (protoKeys.length > 0) return { ok: false, failures: protoKeys.map((property) => ({ property, reason: PROTO_KEY_REASON })), unknown: false };
   const { connection, allowHazards, ...props } = declaredPart(raw);
   const common = commonSchema().safeParse({ connection, allowHazards });
   const schema = kind.schema();
