@@ -41,6 +41,16 @@ export interface Kind<S extends object, F = undefined> {
   observe(client: PoolClient, desired: S, connection: Connection): Promise<S | undefined>;
   /** `desired` with its SQL expressions in the server's canonical form (core/canonical.ts); identity when it has none. */
   canonicalize?(client: PoolClient, desired: S): Promise<S>;
+  /**
+   * `live` with its SQL expressions that differ from `desired`'s (already
+   * canonical) put through the same canonicalization, so that planning
+   * compares fixed point with fixed point: a hand-written expression whose
+   * printed text re-parses differently (an IN list over varchar) then equals
+   * its declaration and is adopted without SQL. For planning only; what
+   * `observe` returns (refresh, outputs) is untouched. Returns `live` as it is
+   * when an expression does not build (it then differs, as it should).
+   */
+  canonicalizeLive?(client: PoolClient, live: S, desired: S): Promise<S>;
   /** Facts about the data, for hazards (e.g. rows at stake), read while planning a create, update or delete. */
   facts?(client: PoolClient, desired: S, live: S | undefined): Promise<F>;
   /** Pure: the steps that take `live` (undefined: absent) to `desired`. Throws, naming the property and the fix, when no plan can work. */

@@ -5,6 +5,7 @@ import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./comp
 import { Connection, connectionSchema, inDatabase, withClient } from "./connection";
 import { Kind } from "./kind";
 import { once } from "./once";
+import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { applySteps, withApplyLock } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
 import type { JobStatus } from "./timescaledb";
@@ -47,6 +48,8 @@ function holdsUnknown(value: unknown): boolean {
 type Validated<S> = { ok: true; spec: S; common: CommonInputs } | { ok: false; failures: pulumi.dynamic.CheckFailure[]; unknown: boolean };
 
 function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): Validated<S> {
+  const protoKeys = protoKeyPaths(raw);
+  if (protoKeys.length > 0) return { ok: false, failures: protoKeys.map((property) => ({ property, reason: PROTO_KEY_REASON })), unknown: false };
   const { connection, allowHazards, ...props } = declaredPart(raw);
   const common = commonSchema().safeParse({ connection, allowHazards });
   const schema = kind.schema();
@@ -109,7 +112,7 @@ interface Applied<S> {
   jobs?: JobStatus[];
 }
 
-/** A plan against the live object: the canonical desired state, the live one (undefined: absent) and the steps between them. */
+/** A plan against the live object: the canonical desired state, the live one (undefined: absent; its differing expressions canonicalized like the desired ones) and the steps between them. */
 export interface LivePlan<S> {
   desired: S;
   live: S | undefined;
@@ -123,7 +126,8 @@ export interface LivePlan<S> {
  */
 export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection): Promise<LivePlan<S>> {
   const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
-  const live = await kind.observe(client, desired, connection);
+  const observed = await kind.observe(client, desired, connection);
+  const live = observed && kind.canonicalizeLive ? await kind.canonicalizeLive(client, observed, desired) : observed;
   const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
   return { desired, live, steps: kind.plan(live, desired, facts) };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "./connection";
+import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { referencedProvider } from "./reference";
 
 /** One referenced provider per kind: the SDK caches a provider's serialized text per object, so each kind is serialized once per program. */
@@ -14,7 +15,10 @@ const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
  * them.
  */
 export abstract class DatabaseResource extends pulumi.dynamic.Resource {
+  /** @throws when an input holds a `__proto__` key (core/proto-keys.ts), which the SDK's serialization would drop silently. */
   protected constructor(type: string, name: string, inputs: pulumi.Inputs & { connection: pulumi.Input<Connection> }, opts?: pulumi.CustomResourceOptions) {
+    const protoKeys = protoKeyPaths(inputs);
+    if (protoKeys.length > 0) throw new Error(`${type} ${name}: ${protoKeys.map((path) => `${path}: ${PROTO_KEY_REASON}`).join("\n")}`);
     let provider = providers.get(type);
     if (!provider) providers.set(type, (provider = referencedProvider(type)));
     super(

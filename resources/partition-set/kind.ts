@@ -1,7 +1,7 @@
 import { Kind } from "../core/kind";
 import { once } from "../core/once";
 import { canonicalizePartitionSet, observePartitionSet, PartitionSetFacts, partitionSetFacts } from "./observe";
-import { dropPartitionSet, partitionSetReplaces, planPartitionSet } from "./plan";
+import { dropPartitionSet, partitionSetChangeProblems, partitionSetReplaces, planPartitionSet } from "./plan";
 import { PartitionSetSpec, partitionSetSpec } from "./spec";
 
 /** The partition set kind: what the generic adapter (core/provider.ts) needs to manage a pg_partman 5 partition set. */
@@ -10,6 +10,7 @@ export const partitionSetKind: Kind<PartitionSetSpec, PartitionSetFacts> = {
   schema: once(partitionSetSpec),
   identity: (s) => `${s.schema}.${s.parent}`,
   checkOnly: ["declaredParent"],
+  checkChange: partitionSetChangeProblems,
   replaces: partitionSetReplaces,
   observe: observePartitionSet,
   canonicalize: canonicalizePartitionSet,

@@ -22,6 +22,21 @@ export function partitionSetReplaces(old: PartitionSetSpec, next: PartitionSetSp
   return (["schema", "parent", "control", "interval"] as const).filter((k) => old[k] !== next[k]);
 }
 
+/**
+ * At `check`: a change of `control` or `interval` would replace the set, and
+ * the new `create_parent` cannot work while the old partitions stay (pg_partman:
+ * "partition … would overlap partition …"), after the replace's delete has
+ * already stopped maintenance. Refused before anything runs.
+ */
+export function partitionSetChangeProblems(old: PartitionSetSpec, next: PartitionSetSpec): { property: "control" | "interval"; reason: string }[] {
+  return (["control", "interval"] as const)
+    .filter((k) => old.schema === next.schema && old.parent === next.parent && old[k] !== next[k])
+    .map((property) => ({
+      property,
+      reason: `pg_partman 5 cannot change the ${property} of a partition set (${JSON.stringify(old[property])} → ${JSON.stringify(next[property])}): its existing partitions stay and new ones would overlap them. Keep ${JSON.stringify(old[property])}, or move the rows to a new partitioned table with its own set.`,
+    }));
+}
+
 /** A statement for pg_cron's database (core/step.ts `database`). */
 const inCron = (context: SetContext, sql: string): Step => ({ sql, hazards: [], transactional: true, database: context.cronDatabase! });
 

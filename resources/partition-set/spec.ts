@@ -28,9 +28,9 @@ export function partitionSetSpec() {
       schema: schemaName(),
       /** The range-partitioned parent table. Changing it replaces the set. */
       parent: identifier(),
-      /** The partition key column pg_partman partitions by: a time column (timestamptz, timestamp, date) or an integer. Changing it replaces the set. */
+      /** The partition key column pg_partman partitions by: a time column (timestamptz, timestamp, date) or an integer. Cannot change once the set exists. */
       control: identifier(),
-      /** Width of one partition: an interval (`'1 month'`, `'1 day'`) for a time control column, an integer step for an integer one. Changing it replaces the set (pg_partman 5 cannot change it in place). */
+      /** Width of one partition: an interval (`'1 month'`, `'1 day'`) for a time control column, an integer step for an integer one. Cannot change once the set exists (refused at check: pg_partman 5 cannot, and new partitions would overlap the old). */
       interval: step("interval"),
       /** Partitions kept ready ahead of the current one (pg_partman `premake`). Default 4 (pg_partman's). Changes in place. */
       premake: z.number().int().min(1).max(1000).default(4),

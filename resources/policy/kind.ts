@@ -1,7 +1,7 @@
 import { changedProperties } from "../core/compare";
 import { Kind } from "../core/kind";
 import { once } from "../core/once";
-import { canonicalizePolicy, observePolicy, PolicyFacts, policyFacts } from "./observe";
+import { canonicalizeLivePolicy, canonicalizePolicy, observePolicy, PolicyFacts, policyFacts } from "./observe";
 import { dropPolicy, planPolicy } from "./plan";
 import { PolicySpec, policySpec } from "./spec";
 
@@ -13,6 +13,7 @@ export const policyKind: Kind<PolicySpec, PolicyFacts> = {
   replaces: (old, next) => changedProperties(old, next, ["schema", "table", "name"]),
   observe: observePolicy,
   canonicalize: canonicalizePolicy,
+  canonicalizeLive: canonicalizeLivePolicy,
   facts: policyFacts,
   plan: planPolicy,
   drop: dropPolicy,

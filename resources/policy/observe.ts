@@ -56,6 +56,18 @@ export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec
   );
 }
 
+/**
+ * `live` with `using` and `withCheck`, where they differ from `desired`'s
+ * canonical text, brought to their own fixed point the same way (see
+ * Kind.canonicalizeLive): a hand-made policy then compares equal to its
+ * declaration. Left as they are when they do not build.
+ */
+export async function canonicalizeLivePolicy(client: PoolClient, live: PolicySpec, desired: PolicySpec): Promise<PolicySpec> {
+  if (live.using === desired.using && live.withCheck === desired.withCheck) return live;
+  const canonical = await canonicalizePolicy(client, { ...desired, using: live.using, withCheck: live.withCheck }).catch(() => undefined);
+  return canonical ? { ...live, using: canonical.using, withCheck: canonical.withCheck } : live;
+}
+
 async function canonicalExpression(client: PoolClient, policy: PolicySpec, property: "using" | "withCheck", expression: string | undefined): Promise<string | undefined> {
   if (expression === undefined) return undefined;
   const scratch = `pgstrata_${property.toLowerCase()}`;

@@ -18,6 +18,29 @@ export async function canonicalizeTable(client: PoolClient, desired: TableSpec):
   return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current));
 }
 
+/**
+ * `live` with each column default and CHECK expression whose text differs
+ * from `desired`'s (canonical) brought to its own fixed point the same way,
+ * built over the declared columns: a hand-made `s IN ('a','b')` over varchar
+ * prints as the first round's text, the declaration settles on the second's,
+ * and both meet here. Usually nothing differs and no SQL runs. An expression
+ * that does not build over the declared columns is left as it is.
+ */
+export async function canonicalizeLiveTable(client: PoolClient, live: TableSpec, desired: TableSpec): Promise<TableSpec> {
+  const liveDefault = (name: string) => live.columns.find((c) => c.name === name)?.default;
+  const defaults = desired.columns.filter((c) => liveDefault(c.name) !== undefined && liveDefault(c.name) !== c.default).map((c) => c.name);
+  const checks = live.checkConstraints.filter((k) => desired.checkConstraints.some((d) => d.name === k.name && d.expression !== k.expression));
+  if (defaults.length === 0 && checks.length === 0) return live;
+  const scratch: TableSpec = { ...desired, columns: desired.columns.map((c) => ({ ...c, default: defaults.includes(c.name) ? liveDefault(c.name) : undefined })), checkConstraints: checks };
+  const canonical = await canonicalFixedPoint(scratch, (current) => buildAndReadBack(client, current)).catch(() => undefined);
+  if (!canonical) return live;
+  return {
+    ...live,
+    columns: live.columns.map((c) => (defaults.includes(c.name) ? { ...c, default: canonical.columns.find((x) => x.name === c.name)?.default } : c)),
+    checkConstraints: live.checkConstraints.map((k) => canonical.checkConstraints.find((x) => x.name === k.name) ?? k),
+  };
+}
+
 async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
   // Keys and foreign keys hold no expressions; a temporary table cannot reference a permanent one.
   const scratch = { ...desired, primaryKey: undefined, uniqueConstraints: [], foreignKeys: undefined, columns: desired.columns.map((c) => ({ ...c, identity: undefined })) };

@@ -1,7 +1,7 @@
 import { changedProperties } from "../core/compare";
 import { Kind } from "../core/kind";
 import { once } from "../core/once";
-import { canonicalizeTable } from "./canonical";
+import { canonicalizeLiveTable, canonicalizeTable } from "./canonical";
 import { observeTable, TableFacts, tableFacts } from "./observe";
 import { dropTable, planTable } from "./plan";
 import { TableSpec, tableSpec } from "./spec";
@@ -14,6 +14,7 @@ export const tableKind: Kind<TableSpec, TableFacts> = {
   replaces: (old, next) => changedProperties(old, next, ["schema", "name"]),
   observe: observeTable,
   canonicalize: canonicalizeTable,
+  canonicalizeLive: canonicalizeLiveTable,
   facts: tableFacts,
   plan: planTable,
   drop: dropTable,

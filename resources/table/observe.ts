@@ -7,6 +7,8 @@ import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-se
 import { readDimensions } from "../hypertable/dimensions";
 import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
 import { ForeignKeySpec, REFERENTIAL_ACTIONS, ReferentialAction, referencedKeyProblem } from "./foreign-key";
+import { typeChangeAvoidsRewrite } from "./column-type";
+import { Conversion, conversions } from "./conversion";
 import { ColumnSpec, TableSpec } from "./spec";
 
 /** Relation kinds this kind manages: ordinary and partitioned tables (pg_class.relkind). */
@@ -152,6 +154,8 @@ export interface TableFacts {
   volatileDefaults: string[];
   /** Columns to become NOT NULL that hold NULLs in some row. */
   nullsIn: string[];
+  /** Columns whose type changes (other than binary-coercibly), with the rows their cast would change or cannot convert. */
+  conversions: Conversion[];
   /** When the table is a TimescaleDB hypertable: its partitioning (time and hash) columns. */
   partitioning: string[];
   /** What TimescaleDB builds on the table that refuses row security (compression, continuous aggregates); read only when row security is to be enabled. */
@@ -279,7 +283,7 @@ function foreignKeysToAdd(desired: TableSpec, live: TableSpec | undefined): Fore
 export async function tableFacts(client: PoolClient, desired: TableSpec, live: TableSpec | undefined): Promise<TableFacts> {
   const adding = foreignKeysToAdd(desired, live);
   const referenced = await referencedTables(client, adding.map((k) => k.references.table));
-  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [], referencedTables: referenced };
+  if (!live) return { rows: 0, volatileDefaults: [], nullsIn: [], conversions: [], partitioning: [], rowSecurityBlockers: [], referencedTables: referenced };
   const relation = qualifiedName(desired.schema, desired.name);
   const rows = await countRows(client, relation);
   // Only keys whose columns exist on both sides; planTable refuses the others before any SQL.
@@ -291,10 +295,15 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
   const liveColumn = (name: string) => live.columns.find((l) => l.name === name);
   const added = desired.columns.filter((c) => c.default !== undefined && !liveColumn(c.name));
   const tightened = desired.columns.filter((c) => !c.nullable && liveColumn(c.name)?.nullable).map((c) => c.name);
+  const retyped = desired.columns.flatMap((c) => {
+    const from = liveColumn(c.name)?.type;
+    return from !== undefined && from !== c.type && !typeChangeAvoidsRewrite(from, c.type) ? [{ column: c.name, from, to: c.type }] : [];
+  });
   return {
     rows,
     volatileDefaults: rows > 0 ? await volatileDefaults(client, added) : [],
     nullsIn: rows > 0 ? await columnsWithNulls(client, relation, tightened) : [],
+    conversions: rows > 0 ? await conversions(client, relation, retyped, ROW_COUNT_CAP) : [],
     partitioning: ((await readDimensions(client, desired.schema, desired.name)) ?? []).map((d) => d.column_name),
     rowSecurityBlockers:
       desired.rowLevelSecurity?.enabled && !live.rowLevelSecurity?.enabled

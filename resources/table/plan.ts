@@ -3,6 +3,7 @@ import { describeRows, Hazard, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
+import type { Conversion } from "./conversion";
 import { ROW_COUNT_CAP, TableFacts } from "./observe";
 import { rowSecuritySteps } from "./row-security";
 import { addConstraint, Constraint, constraintsOf, Phases, setNotNull } from "./constraints";
@@ -111,6 +112,29 @@ export function syncIdentitySequences(relation: string, column?: string): Step {
 
 const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
 
+/**
+ * What the cast of a type change does to the stored values (facts read by
+ * table/conversion.ts): refused before any SQL when it cannot convert some
+ * row; a `data-loss` hazard counting the rows whose value it changes
+ * (truncated, rounded, a time of day dropped), or that the server could not
+ * compare.
+ */
+function conversionHazards(table: string, from: ColumnSpec, to: ColumnSpec, conversion: Conversion | undefined): Hazard[] {
+  if (!conversion) return [];
+  const change = `column "${to.name}" of ${table} from ${from.type} to ${to.type}`;
+  if (conversion.failed > 0) {
+    throw new Error(
+      `Table ${table}: columns[${to.name}].type: ${describeRows(conversion.failed, ROW_COUNT_CAP)} ${conversion.failed === 1 ? "holds" : "hold"} a value that ${from.type} to ${to.type} cannot convert (${conversion.error}). ` +
+        `Update or delete ${conversion.failed === 1 ? "it" : "them"} first, or keep ${from.type}.`,
+    );
+  }
+  if (conversion.changed === undefined) {
+    return [{ kind: "data-loss", message: `changing ${change} may change stored values: the server cannot compare them (${conversion.error})` }];
+  }
+  if (conversion.changed === 0) return [];
+  return [{ kind: "data-loss", message: `changing ${change} changes the stored value in ${describeRows(conversion.changed, ROW_COUNT_CAP)} (the cast truncates, rounds or drops what ${to.type} cannot hold)` }];
+}
+
 /** Adds the steps that change one existing column in place to `phases`; throws when one cannot work with the live data. */
 function alterColumn(relation: string, table: string, from: ColumnSpec, to: ColumnSpec, facts: TableFacts, phases: Phases): void {
   const rows = facts.rows;
@@ -141,6 +165,7 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
     const hazards: Hazard[] = rows > 0 && !typeChangeAvoidsRewrite(from.type, to.type)
       ? [{ kind: "table-rewrite", message: `changing column "${to.name}" of ${table} from ${from.type} to ${to.type} rewrites ${describeRows(rows, ROW_COUNT_CAP)} under an ACCESS EXCLUSIVE lock` }]
       : [];
+    hazards.push(...conversionHazards(table, from, to, facts.conversions.find((c) => c.column === to.name)));
     steps.push(alter(`TYPE ${to.type} USING ${quoteIdent(to.name)}::${to.type}`, hazards));
   }
   if (to.default !== undefined && from.default !== to.default) steps.push(alter(`SET DEFAULT ${to.default}`));
@@ -210,7 +235,7 @@ export function planTable(live: TableSpec | undefined, desired: TableSpec, facts
     ];
   }
 
-  const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], partitioning: [], rowSecurityBlockers: [] };
+  const f = facts ?? { rows: 0, volatileDefaults: [], nullsIn: [], conversions: [], partitioning: [], rowSecurityBlockers: [] };
   if (!sameValue(live.partitionBy, desired.partitionBy)) return rebuild(live, desired, f);
   const rows = f.rows;
   const liveColumns = new Map(live.columns.map((c) => [c.name, c]));

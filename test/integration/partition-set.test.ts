@@ -60,7 +60,7 @@ describe("PartitionSet conformance cycle", () => {
           expect(await covered("ops.metrics", "now() + interval '5 months'")).toBe(true);
         },
       },
-      replace: { inputs: { ...base, interval: "1 day" }, property: "interval" },
+      replace: { inputs: { ...base, parent: "metrics_v2" }, property: "parent" },
       verifyDeleted: async () => {
         expect(await config("ops.metrics")).toBeUndefined();
         expect(await job("ops.metrics")).toBeUndefined();
@@ -161,4 +161,10 @@ test("removing the default partition is data-loss while it holds rows; then it i
   const back = await provider.update!("ops.counted", dropped.outs, (await provider.check!(dropped.outs, i)).inputs);
   expect(back.outs.observed.defaultPartition).toBe(true);
   expect(await q("SELECT pg_get_expr(relpartbound, oid) AS b FROM pg_class WHERE oid = 'ops.counted_default'::regclass")).toEqual([{ b: "DEFAULT" }]);
+});
+
+test("changing interval or control of a set is refused at check: the new set's partitions would overlap the old ones", async () => {
+  const old = (await provider.check!({}, inputs("metrics"))).inputs;
+  const { failures } = await provider.check!(old, inputs("metrics", { interval: "1 day" }));
+  expect(failures).toEqual([{ property: "interval", reason: expect.stringMatching(/^pg_partman 5 cannot change the interval of a partition set \("1 month" → "1 day"\): its existing partitions stay and new ones would overlap them/) }]);
 });

@@ -41,10 +41,11 @@ beforeAll(async () => {
 const ticket = async () => (await db.sql.query("SELECT last_value::int AS v, is_called FROM app.ticket")).rows[0];
 const bystanderAlive = async () => (await bystander.query("SELECT 1 AS one")).rows[0].one === 1;
 
-/** check, diff and update of `spec`, whose plan must be refused (it drops the column "note", which holds rows). */
+/** check, diff, the read-only plan (preview) and update of `spec`, whose plan must be refused (it drops the column "note", which holds rows). */
 const refusedPlan = async (spec: object) => {
   const news = (await provider.check!(outs, inputs({ columns: [base.columns[0]], ...spec }))).inputs;
   await provider.diff!(id, outs, news);
+  expect((await provider.plan(news)).refused.map((h) => h.kind)).toContain("data-loss");
   await expect(provider.update!(id, outs, news)).rejects.toThrow(/refusing to apply a plan with hazards/);
 };
 

@@ -14,7 +14,7 @@ import { TableInput, TableSpec, tableSpec } from "../../resources/table/spec";
 const spec = (input: Partial<TableInput> & Pick<TableInput, "columns">): TableSpec => tableSpec().parse({ schema: "app", name: "t", ...input });
 const sqlOf = (steps: Step[]) => steps.map((s) => s.sql);
 const hazardsOf = (steps: Step[]) => steps.flatMap((s) => s.hazards);
-const rows = (n: number, volatileDefaults: string[] = [], more: Partial<TableFacts> = {}) => ({ rows: n, volatileDefaults, nullsIn: [], partitioning: [], rowSecurityBlockers: [], ...more });
+const rows = (n: number, volatileDefaults: string[] = [], more: Partial<TableFacts> = {}) => ({ rows: n, volatileDefaults, nullsIn: [], conversions: [], partitioning: [], rowSecurityBlockers: [], ...more });
 
 describe("create", () => {
   test("one CREATE TABLE with every column and named constraint, then the comment", () => {
@@ -161,6 +161,19 @@ describe("alter column type", () => {
     const steps = planTable(withType(from), withType(to), rows(500));
     expect(sqlOf(steps)).toEqual([alter(canonical)]);
     expect(hazardsOf(steps).map((h) => h.kind)).toEqual(["table-rewrite"]);
+  });
+
+  test("the rows whose value the cast changes, as the server counted them, make it data-loss too; the rows it cannot convert refuse it", () => {
+    const narrowed = (conversion: object) => planTable(withType("varchar(10)"), withType("varchar(3)"), rows(500, [], { conversions: [{ column: "value", failed: 0, ...conversion }] }));
+    expect(hazardsOf(narrowed({ changed: 0 })).map((h) => h.kind)).toEqual(["table-rewrite"]);
+    expect(hazardsOf(narrowed({ changed: 10_000 }))[1]).toEqual({
+      kind: "data-loss",
+      message: 'changing column "value" of app.t from character varying(10) to character varying(3) changes the stored value in at least 10000 rows (the cast truncates, rounds or drops what character varying(3) cannot hold)',
+    });
+    expect(hazardsOf(narrowed({ changed: undefined, error: "cannot cast type x to y" }))[1]).toMatchObject({ kind: "data-loss", message: expect.stringMatching(/may change stored values: the server cannot compare them \(cannot cast type x to y\)$/) });
+    expect(() => narrowed({ changed: undefined, failed: 3, error: "value too long" })).toThrow(
+      /^Table app\.t: columns\[value\]\.type: 3 rows hold a value that character varying\(10\) to character varying\(3\) cannot convert \(value too long\)\. Update or delete them first, or keep character varying\(10\)\.$/,
+    );
   });
 
   test("a vector dimension change with rows is an error naming the column, both types and the fix", () => {
