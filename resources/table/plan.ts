@@ -172,7 +172,11 @@ function alterColumn(relation: string, table: string, from: ColumnSpec, to: Colu
   if (to.nullable && !from.nullable) steps.push(alter("DROP NOT NULL"));
   if (to.identity && from.identity && from.identity !== to.identity) steps.push(alter(`SET GENERATED ${to.identity.toUpperCase()}`));
   // The server requires NOT NULL before ADD GENERATED.
-  const identity = to.identity && !from.identity ? [alter(`ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`), syncIdentitySequences(relation, to.name)] : [];
+  // Its sequence is then moved past the stored values: a scan inside the transaction that holds the ACCESS EXCLUSIVE lock.
+  const scan: Hazard[] = rows > 0
+    ? [{ kind: "blocking-lock", message: `making column "${to.name}" of ${table} an identity reads its ${describeRows(rows, ROW_COUNT_CAP)} for the largest stored value under an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait for that scan` }]
+    : [];
+  const identity = to.identity && !from.identity ? [alter(`ADD GENERATED ${to.identity.toUpperCase()} AS IDENTITY`, scan), syncIdentitySequences(relation, to.name)] : [];
   if (!to.nullable && from.nullable) setNotNull(relation, to.name, rows, phases, identity);
   else steps.push(...identity);
 }

@@ -230,6 +230,9 @@ describe("alter column nullability, default, identity", () => {
     const online = sqlOf(planTable(col({}), col({ identity: "always" }), rows(1)));
     expect(online.slice(2, 5)).toEqual([alter("SET NOT NULL"), `ALTER TABLE "app"."t" DROP CONSTRAINT "${temporaryName("not null", "v")}"`, alter("ADD GENERATED ALWAYS AS IDENTITY")]);
     expect(online).toHaveLength(6);
+    const hazards = hazardsOf(planTable(col({}), col({ identity: "always" }), rows(1)));
+    expect(hazards).toEqual([{ kind: "blocking-lock", message: `making column "v" of app.t an identity reads its 1 row for the largest stored value under an ACCESS EXCLUSIVE lock: reads and writes of app.t wait for that scan` }]);
+    expect(hazardsOf(planTable(col({}), col({ identity: "always" }), rows(0)))).toEqual([]);
   });
 
   test("removing an identity drops it (the column then defaults to nullable)", () => {
