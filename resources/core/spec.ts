@@ -104,6 +104,18 @@ function parseInterval(text: string): { scaledMicroseconds: bigint } | { problem
 }
 
 /**
+ * The intervals PostgreSQL and TimescaleDB can use as a length: at least one
+ * microsecond (less is stored as zero) and at most 2^63 - 1 microseconds
+ * (TimescaleDB converts job and policy intervals to a 64-bit microsecond
+ * count; PostgreSQL's own interval arithmetic overflows past it).
+ */
+const INTERVAL_BOUNDS = {
+  min: 1n,
+  max: 2n ** 63n - 1n,
+  message: "intervals must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 292,000 years; a month counts as 30 days): choose e.g. '7 days' or '1 year'",
+};
+
+/**
  * A positive PostgreSQL interval in words (`'7 days'`, `'12 hours'`,
  * `'1 month'`, each unit once), in clock form (`'06:00:00'`, `'1 12:00'`) or
  * both (`'1 day 12:00:00'`, as PostgreSQL prints it). The grammar is checked
@@ -111,18 +123,35 @@ function parseInterval(text: string): { scaledMicroseconds: bigint } | { problem
  * server's canonical text, never with `=` (`'1 month' = '30 days'` is true in
  * PostgreSQL).
  *
- * @param bounds optional inclusive range in microseconds (a month counted as
- *   30 days), with the reason to give when the interval is outside it.
+ * @param bounds inclusive range in microseconds (a month counted as 30
+ *   days), with the reason to give when the interval is outside it; default
+ *   1 microsecond to 2^63 - 1 microseconds.
  */
-export function interval(bounds?: { min: bigint; max: bigint; message: string }) {
+export function interval(bounds: { min: bigint; max: bigint; message: string } = INTERVAL_BOUNDS) {
   return z.string().superRefine((text, ctx) => {
     const parsed = parseInterval(text);
     if ("problem" in parsed) {
       ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not an interval (${parsed.problem}): write e.g. '7 days', '12 hours', '1 month' or '06:00:00'` });
-    } else if (bounds && (parsed.scaledMicroseconds < bounds.min * 10n ** BigInt(SCALE) || parsed.scaledMicroseconds > bounds.max * 10n ** BigInt(SCALE))) {
+    } else if ((parsed.scaledMicroseconds < bounds.min * 10n ** BigInt(SCALE) || parsed.scaledMicroseconds > bounds.max * 10n ** BigInt(SCALE))) {
       ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is out of range: ${bounds.message}` });
     }
   });
+}
+
+/**
+ * Text PostgreSQL can store: no NUL character (docs §8.3: "the character
+ * with code zero cannot be stored"); the wire protocol would otherwise
+ * fail with "insufficient data left in message".
+ */
+export function text() {
+  return z.string().refine((s) => !s.includes("\0"), { error: "contains a NUL character, which PostgreSQL text cannot hold: remove it" });
+}
+
+/** A `COMMENT ON …` text; empty means no comment (PostgreSQL stores an empty comment as none). */
+export function comment() {
+  return text()
+    .optional()
+    .transform((c) => (c === "" ? undefined : c));
 }
 
 /**
@@ -132,8 +161,7 @@ export function interval(bounds?: { min: bigint; max: bigint; message: string })
  * inside a string constant or a quoted identifier such as `"x;y"` is fine).
  */
 export function sqlExpression() {
-  return z
-    .string()
+  return text()
     .min(1, "must not be empty")
     .refine((s) => !/;/.test(s.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''")), {
       error: "must be a single SQL expression: remove the ';'",

@@ -66,7 +66,11 @@ export function hypertableSpec() {
       } else if (column.nullable) {
         ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `time column "${h.timeColumn}" of ${h.schema}.${h.table} is nullable: declare it nullable: false (TimescaleDB makes it NOT NULL)` });
       }
-      for (const problem of keyProblems(h)) ctx.addIssue({ code: "custom", path: ["declaredTable", "keys"], message: problem });
+      // On the property the user wrote (declaredTable is filled in by Hypertable from the Table).
+      const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];
+      for (const [column, path] of partitioning) {
+        for (const message of partitioningKeyProblems(`${h.schema}.${h.table}`, [column], h.declaredTable.keys)) ctx.addIssue({ code: "custom", path, message });
+      }
     });
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { schemaName, identifier } from "../core/spec";
+import { comment, schemaName, identifier } from "../core/spec";
 
 /** A PostgreSQL schema (namespace), docs "CREATE SCHEMA". */
 export function schemaSpec() {
@@ -9,7 +9,7 @@ export function schemaSpec() {
     /** Owning role. Unset: not managed (the connecting role owns what it creates). */
     owner: identifier().optional(),
     /** `COMMENT ON SCHEMA`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
-    comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
+    comment: comment(),
     /**
      * Whether deleting this resource may drop the schema together with the
      * objects in it (`DROP SCHEMA … CASCADE`, a `data-loss` hazard that

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NATIVE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
-import { schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
+import { comment, schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
 import { columnType } from "./column-type";
 import { rowLevelSecuritySpec } from "./row-security";
 import { foreignKey, ForeignKeySpec, referencedKeyProblem } from "./foreign-key";
@@ -79,7 +79,7 @@ export function tableSpec() {
       /** `FOREIGN KEY` constraints (see table/foreign-key.ts). Added to a table with rows as NOT VALID, then validated in a transaction of its own. None: unset (so state written before foreign keys existed compares equal). */
       foreignKeys: z.array(foreignKey()).optional(),
       /** `COMMENT ON TABLE`. Unset or empty: no comment (PostgreSQL stores an empty comment as none). */
-      comment: z.string().optional().transform((c) => (c === "" ? undefined : c)),
+      comment: comment(),
       /** Row-level security `{ enabled, forced }`; unset: not managed. See {@link rowLevelSecuritySpec} for what users get wrong. */
       rowLevelSecurity: rowLevelSecuritySpec(),
       /**

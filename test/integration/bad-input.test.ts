@@ -194,10 +194,59 @@ const BAD_INPUTS: BadInput[] = [
     label: "hypertable whose declared primary key lacks the time column",
     kind: "Hypertable",
     inputs: ht("ht_key", { declaredTable: declaredTable([{ name: "ht_key_pkey", columns: ["id"] }]) }),
-    property: "declaredTable.keys",
+    // Reported on the property the user wrote (timeColumn), not on declaredTable, which Hypertable fills in.
+    property: "timeColumn",
     reason:
       /^constraint ht_key_pkey \(id\) of metrics\.ht_key does not include partitioning column "at": TimescaleDB requires every primary key and unique constraint of a hypertable to include it\. Add "at" to the constraint's columns\.$/,
     absent: { hypertables: [["metrics", "ht_key"]] },
+  },
+  {
+    label: "hypertable whose declared primary key lacks the hash column",
+    kind: "Hypertable",
+    inputs: ht("ht_key", { hashDimension: { column: "id", partitions: 2 }, declaredTable: declaredTable([{ name: "ht_key_pkey", columns: ["at"] }]) }),
+    property: "hashDimension.column",
+    reason: /^constraint ht_key_pkey \(at\) of metrics\.ht_key does not include partitioning column "id"/,
+    absent: { hypertables: [["metrics", "ht_key"]] },
+  },
+  {
+    label: "columnstore policy after an interval PostgreSQL cannot hold ('100000000 years')",
+    kind: "Hypertable",
+    inputs: ht("ht_interval", { compression: {}, columnstorePolicy: { after: "100000000 years" } }),
+    property: "columnstorePolicy.after",
+    reason: /^"100000000 years" is out of range: intervals must be between 1 microsecond and 106751991 days 04:00:54\.775807/,
+    absent: { hypertables: [["metrics", "ht_interval"]] },
+  },
+  {
+    label: "statement timeout beyond what PostgreSQL accepts",
+    kind: "Schema",
+    inputs: { name: "long_timeout", connectionOverride: { statementTimeout: "100000000h" } },
+    property: "connection.statementTimeout",
+    reason: /^"100000000h" is out of range: PostgreSQL accepts at most 2147483647 ms \(about 24\.8 days\)/,
+    absent: { schemas: ["long_timeout"] },
+  },
+  {
+    label: "schema comment with a NUL character",
+    kind: "Schema",
+    inputs: { name: "nul_comment", comment: "a\u0000b" },
+    property: "comment",
+    reason: /^contains a NUL character, which PostgreSQL text cannot hold: remove it$/,
+    absent: { schemas: ["nul_comment"] },
+  },
+  {
+    label: "table comment with a NUL character",
+    kind: "Table",
+    inputs: { schema: "app", name: "nul_comment", columns: [{ name: "id", type: "int" }], comment: "a\u0000b" },
+    property: "comment",
+    reason: /^contains a NUL character, which PostgreSQL text cannot hold: remove it$/,
+    absent: { relations: [["app", "nul_comment"]] },
+  },
+  {
+    label: "CHECK expression with a NUL character",
+    kind: "Table",
+    inputs: { schema: "app", name: "nul_check", columns: [{ name: "id", type: "int" }], checkConstraints: [{ name: "c", expression: "id > 0\u0000" }] },
+    property: "checkConstraints[0].expression",
+    reason: /^contains a NUL character, which PostgreSQL text cannot hold: remove it$/,
+    absent: { relations: [["app", "nul_check"]] },
   },
   {
     label: "hypertable whose time column is declared nullable",
@@ -284,7 +333,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const withConnection = (inputs: Record<string, unknown>, connection: object = { url: db.url }) => ({ connection, ...inputs });
+/** The inputs with a connection; `connectionOverride` (in a bad input) adds to it. */
+const withConnection = ({ connectionOverride, ...inputs }: Record<string, unknown>, connection: object = { url: db.url }) => ({
+  connection: { ...connection, ...(connectionOverride as object | undefined) },
+  ...inputs,
+});
 
 // ---------------------------------------------------------------- the bad inputs
 

@@ -118,7 +118,7 @@ test("a Table whose primary key lacks the time column is rejected at check of it
   const inputs = inputsOf("Hypertable", "bad");
   const { failures } = await providerFor(hypertableKind).check!({}, inputs);
   expect(failures).toEqual([
-    { property: "declaredTable.keys", reason: expect.stringMatching(/constraint bad_pkey \(id\) of app\.bad does not include partitioning column "at".*Add "at" to the constraint's columns/) },
+    { property: "timeColumn", reason: expect.stringMatching(/constraint bad_pkey \(id\) of app\.bad does not include partitioning column "at".*Add "at" to the constraint's columns/) },
   ]);
 });
 
