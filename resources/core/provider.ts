@@ -88,10 +88,16 @@ function failuresOf(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType):
  * that no input would validate, e.g. a column a DBA added with a domain type):
  * only the common inputs are parsed; the rest was written by this provider.
  */
-function stored<S extends object>(props: Record<string, unknown>): { spec: S; common: CommonInputs } {
+function stored<S extends object>(kind: Kind<S, unknown>, props: Record<string, unknown>): { spec: S; common: CommonInputs } {
   const { connection, allowHazards, ...spec } = declaredPart(props);
-  const common = commonSchema().parse({ connection, allowHazards });
-  return { spec: spec as S, common };
+  const common = commonSchema().safeParse({ connection, allowHazards });
+  if (common.success) return { spec: spec as S, common: common.data };
+  const failures = common.error.issues.flatMap((i) => failuresOf(i, undefined, commonSchema()));
+  throw new Error(
+    `${resourceName(kind, spec as S)}: the connection stored in this resource's state is invalid:\n` +
+      failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n") +
+      "\nGive the resource a valid connection and run `pulumi up` (an update stores it), then refresh or delete.",
+  );
 }
 
 function validated<S extends object>(kind: Kind<S, unknown>, raw: Record<string, unknown>): { spec: S; common: CommonInputs } {
@@ -235,7 +241,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async read(id: string, props: Outputs<S>) {
-      const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
+      const { spec, common } = stored(kind, props as unknown as Record<string, unknown>);
       const read = await withClient(resourceName(kind, spec), common.connection, async (client) => {
         const live = await kind.observe(client, spec, common.connection);
         return live && { live, jobs: await kind.jobs?.(client, live) };
@@ -252,7 +258,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async delete(_id: string, props: Outputs<S>) {
-      const { spec, common } = stored<S>(props as unknown as Record<string, unknown>);
+      const { spec, common } = stored(kind, props as unknown as Record<string, unknown>);
       const name = resourceName(kind, spec);
       await withClient(name, common.connection, (client) =>
         withApplyLock(client, async () => {

@@ -49,6 +49,8 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
 /** What planning a hypertable needs to know about its table. */
 export interface HypertableFacts {
   tableExists: boolean;
+  /** pg_class.relkind of the relation named `table` (`r` a table, `v` a view, `p` a partitioned table, …); unset when it does not exist. */
+  relkind?: string;
   /** Rows in the table, exact up to the table kind's count cap. */
   rows: number;
   /** The live PRIMARY KEY / UNIQUE constraints of the table. */
@@ -83,8 +85,8 @@ export const NO_TABLE: Omit<HypertableFacts, "license"> = { tableExists: false, 
  */
 export async function hypertableFacts(client: PoolClient, desired: HypertableSpec): Promise<HypertableFacts> {
   const relation = qualifiedName(desired.schema, desired.table);
-  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean }>(
-    `SELECT c.relrowsecurity AS row_security,
+  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean; relkind: string }>(
+    `SELECT c.relrowsecurity AS row_security, c.relkind,
             (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
                     'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
@@ -132,10 +134,12 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
   );
   const license = await readLicense(client);
   if (rows.length === 0) return { ...NO_TABLE, license };
+  if (rows[0].relkind !== "r") return { ...NO_TABLE, tableExists: true, relkind: rows[0].relkind, license };
   const columnstore = await readColumnstore(client, relation);
   const jobs = await readJobs(client, desired.schema, desired.table);
   return {
     tableExists: true,
+    relkind: rows[0].relkind,
     rows: await countRows(client, relation),
     keys: rows[0].keys ?? [],
     carried: rows[0].carried ?? [],

@@ -9,6 +9,8 @@ import { HypertableFacts, NO_TABLE } from "./observe";
 import { HypertableSpec, keyProblems } from "./spec";
 
 const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
+/** pg_class.relkind in words (docs §52.11 "pg_class"). */
+const RELATION_KINDS: Record<string, string> = { v: "a view", m: "a materialized view", p: "a partitioned table", f: "a foreign table", S: "a sequence", i: "an index", I: "a partitioned index", c: "a composite type", t: "a TOAST table" };
 const name = (h: HypertableSpec) => `Hypertable ${h.schema}.${h.table}`;
 
 /** Properties that TimescaleDB cannot change in place (there is no API to drop or re-key a dimension). */
@@ -49,6 +51,11 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
   if (!live && !f.tableExists) {
     throw new Error(`${name(desired)}: table ${desired.schema}.${desired.table} does not exist: declare it with a Table resource and pass that resource as \`table\`.`);
+  }
+  if (!live && f.relkind !== undefined && f.relkind !== "r") {
+    const what = RELATION_KINDS[f.relkind] ?? `a relation of kind '${f.relkind}'`;
+    const why = f.relkind === "p" ? "TimescaleDB cannot partition a natively partitioned table" : "TimescaleDB makes hypertables of tables only";
+    throw new Error(`${name(desired)}: table: ${desired.schema}.${desired.table} is ${what}, not a table: ${why}. Name a table (declared with a Table resource).`);
   }
   if (!live || (desired.hashDimension && !live.hashDimension)) {
     const problems = keyProblems({ ...desired, declaredTable: { keys: f.keys } });

@@ -93,6 +93,17 @@ test("a missing table is a clear error", async () => {
   await expect(create({ table: "nope", timeColumn: "at" })).rejects.toThrow(/table metrics\.nope does not exist: declare it with a Table resource/);
 });
 
+test.each([
+  ["a view", "CREATE VIEW metrics.a_view AS SELECT now() AS at FROM generate_series(1, 3)", "a_view", /^Hypertable metrics\.a_view: table: metrics\.a_view is a view, not a table: TimescaleDB makes hypertables of tables only\. Name a table/],
+  ["a materialized view", "CREATE MATERIALIZED VIEW metrics.a_matview AS SELECT now() AS at", "a_matview", /^Hypertable metrics\.a_matview: table: metrics\.a_matview is a materialized view, not a table/],
+  ["a partitioned table", "CREATE TABLE metrics.a_parted (at timestamptz NOT NULL) PARTITION BY RANGE (at)", "a_parted", /^Hypertable metrics\.a_parted: table: metrics\.a_parted is a partitioned table, not a table: TimescaleDB cannot partition a natively partitioned table/],
+])("a relation that is %s is refused naming the table property, not with a row count", async (_label, ddl, table, error) => {
+  await db.sql.query(ddl);
+  const failure = await create({ table, timeColumn: "at" }).then(() => undefined, (e: Error) => e);
+  expect(failure?.message).toMatch(error);
+  expect(failure?.message).not.toMatch(/holds \d+ row/);
+});
+
 test("a database without TimescaleDB gets a named error, not a catalog error", async () => {
   const name = `${db.url.split("/").pop()}_plain`;
   await db.sql.query(`CREATE DATABASE "${name}"`);

@@ -59,3 +59,17 @@ describe("diff compares the declared state only", () => {
     expect(await ht.diff!("app.t", olds, interval)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 });
+
+describe("a stored state whose connection no longer validates (edited state, an older version's defaults)", () => {
+  const provider = providerFor(tableKind);
+  const stored = { ...table, connection: { url: "mysql://app@db/none", lockTimeout: "5s", statementTimeout: "15min" }, allowHazards: [], observed: {}, appliedSql: [] };
+
+  test.each([
+    ["read", () => provider.read!("app.t", stored)],
+    ["delete", () => provider.delete!("app.t", stored)],
+  ])("%s names the resource and the property, with the fix, not zod's JSON", async (_method, call) => {
+    const error = await call().then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/^Table app\.t: the connection stored in this resource's state is invalid:\n {2}connection\.url: must start with postgres:\/\/ or postgresql:\/\/\n.*pulumi up/s);
+    expect(error?.message).not.toMatch(/"code"|\[\s*\{/);
+  });
+});
