@@ -53,6 +53,8 @@ export interface Kind<S extends object, F = undefined> {
   canonicalizeLive?(client: PoolClient, live: S, desired: S): Promise<S>;
   /** Facts about the data, for hazards (e.g. rows at stake), read while planning a create, update or delete. */
   facts?(client: PoolClient, desired: S, live: S | undefined): Promise<F>;
+  /** Facts read only before a drop (e.g. the rows of every table a schema holds), when they differ from {@link facts}; default `facts`. */
+  dropFacts?(client: PoolClient, live: S): Promise<F>;
   /** Pure: the steps that take `live` (undefined: absent) to `desired`. Throws, naming the property and the fix, when no plan can work. */
   plan(live: S | undefined, desired: S, facts: F | undefined): Step[];
   /** The object's TimescaleDB policy jobs and their last run, reported as the `jobs` output after every create, update and refresh (status, not state: never diffed). */

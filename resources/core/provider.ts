@@ -264,7 +264,8 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
         withApplyLock(client, async () => {
           const live = await kind.observe(client, spec, common.connection);
           if (!live) return;
-          const steps = kind.drop(live, kind.facts ? await kind.facts(client, spec, live) : undefined);
+          const facts = kind.dropFacts ? await kind.dropFacts(client, live) : kind.facts ? await kind.facts(client, spec, live) : undefined;
+          const steps = kind.drop(live, facts);
           refuseDisallowedHazards(name, steps, common.allowHazards);
           await applyEverywhere(client, common.connection, name, steps);
         }),

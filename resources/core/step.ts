@@ -94,6 +94,9 @@ export function refuseDisallowedHazards(resource: string, steps: readonly Step[]
   );
 }
 
+/** Row counts for hazards stop at this cap (counting further would scan a large table for a message). */
+export const ROW_COUNT_CAP = 10_000;
+
 /** Formats a row count for hazard messages: `0 rows`, `1 row`, `at least 10000 rows`. */
 export function describeRows(rows: number, cap: number): string {
   const n = rows >= cap ? `at least ${cap}` : String(rows);

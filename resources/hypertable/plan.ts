@@ -1,7 +1,6 @@
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { truncateIdentifier } from "../core/spec";
-import { describeRows, Hazard, Step, step } from "../core/step";
-import { ROW_COUNT_CAP } from "../table/observe";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { syncIdentitySequences } from "../table/plan";
 import { alterJob, planColumnstore, refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";

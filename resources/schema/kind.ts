@@ -12,7 +12,7 @@ export const schemaKind: Kind<SchemaSpec, SchemaContents> = {
   identity: (s) => s.name,
   replaces: (old, next) => changedProperties(old, next, ["name"]),
   observe: observeSchema,
-  facts: schemaContents,
+  dropFacts: schemaContents,
   plan: (live, desired) => planSchema(live, desired),
   drop: dropSchema,
 };

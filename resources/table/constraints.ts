@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { quoteIdent, quoteIdentList } from "../core/quote";
-import { describeRows, ownTransaction, Step, step } from "../core/step";
+import { describeRows, ownTransaction, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { ForeignKeySpec } from "./foreign-key";
-import { ROW_COUNT_CAP, TableFacts } from "./observe";
+import { TableFacts } from "./observe";
 import type { TableSpec } from "./spec";
 
 /**

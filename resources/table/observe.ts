@@ -3,6 +3,7 @@ import { sameValue } from "../core/compare";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { parenthesized, splitTopLevel } from "../core/sql-text";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { ROW_COUNT_CAP } from "../core/step";
 import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-security";
 import { readDimensions } from "../hypertable/dimensions";
 import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
@@ -144,8 +145,6 @@ export async function observeTable(client: PoolClient, desired: TableSpec): Prom
   return live && { ...live, partitionBy: desired.partitionBy && live.partitionBy, migrateData: desired.migrateData };
 }
 
-/** Row counts stop at this cap. */
-export const ROW_COUNT_CAP = 10_000;
 
 /** Facts for hazards: the table's row count (0 when it does not exist), exact up to {@link ROW_COUNT_CAP}. */
 export interface TableFacts {

@@ -1,10 +1,10 @@
 import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
-import { describeRows, Hazard, Step, step } from "../core/step";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "./column-type";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import type { Conversion } from "./conversion";
-import { ROW_COUNT_CAP, TableFacts } from "./observe";
+import { TableFacts } from "./observe";
 import { rowSecuritySteps } from "./row-security";
 import { addConstraint, Constraint, constraintsOf, Phases, setNotNull } from "./constraints";
 import { referencedKeyProblem } from "./foreign-key";

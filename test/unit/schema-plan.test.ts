@@ -66,34 +66,34 @@ describe("update", () => {
 
 describe("drop", () => {
   test("an empty schema: DROP SCHEMA without CASCADE", () => {
-    expect(dropSchema(spec(), { total: 0, examples: [] })).toEqual([{ sql: `DROP SCHEMA "events"`, hazards: [], transactional: true }]);
+    expect(dropSchema(spec(), { total: 0, examples: [], rows: [] })).toEqual([{ sql: `DROP SCHEMA "events"`, hazards: [], transactional: true }]);
     expect(sqlOf(dropSchema(spec(), undefined))).toEqual([`DROP SCHEMA "events"`]);
   });
 
   test("with contents and without cascade: refused, listing what it holds and both fixes", () => {
-    expect(() => dropSchema(spec(), { total: 2, examples: ["table events.a", "view events.v"] })).toThrow(
-      /^Schema events: refusing to drop it: it holds 2 objects \(table events\.a, view events\.v\), which would be dropped with it\. Delete those resources first, or set cascade: true and allowHazards: \["data-loss"\] on this schema to drop them together\.$/,
+    expect(() => dropSchema(spec(), { total: 2, examples: ["table events.a", "view events.v"], rows: [{ table: "events.a", rows: 10_000 }] })).toThrow(
+      /^Schema events: refusing to drop it: it holds 2 objects \(table events\.a, view events\.v\), which would be dropped with it; rows at stake: events\.a at least 10000 rows\. Delete those resources first, or set cascade: true and allowHazards: \["data-loss"\] on this schema to drop them together\.$/,
     );
   });
 
   test("one object is singular", () => {
-    expect(() => dropSchema(spec(), { total: 1, examples: ["table events.t"] })).toThrow(/it holds 1 object \(table events\.t\), which/);
+    expect(() => dropSchema(spec(), { total: 1, examples: ["table events.t"], rows: [] })).toThrow(/it holds 1 object \(table events\.t\), which would be dropped with it; no table in it holds rows\./);
   });
 
   test("more objects than examples: the list ends with …", () => {
     const examples = ["function events.f()", "table events.a", "table events.b", "table events.c", "type events.e"];
-    expect(() => dropSchema(spec(), { total: 12, examples })).toThrow(
+    expect(() => dropSchema(spec(), { total: 12, examples, rows: [] })).toThrow(
       /it holds 12 objects \(function events\.f\(\), table events\.a, table events\.b, table events\.c, type events\.e, …\)/,
     );
   });
 
   test("with contents and cascade: DROP SCHEMA … CASCADE, a data-loss hazard naming what goes", () => {
-    const steps = dropSchema(spec({ cascade: true }), { total: 3, examples: ["table events.a"] });
+    const steps = dropSchema(spec({ cascade: true }), { total: 3, examples: ["table events.a"], rows: [{ table: "events.a", rows: 2 }] });
     expect(sqlOf(steps)).toEqual([`DROP SCHEMA "events" CASCADE`]);
-    expect(steps[0].hazards).toEqual([{ kind: "data-loss", message: "dropping schema events with CASCADE drops the 3 objects (table events.a, …) it holds, with their data" }]);
+    expect(steps[0].hazards).toEqual([{ kind: "data-loss", message: "dropping schema events with CASCADE drops the 3 objects (table events.a, …) it holds, with their data; rows at stake: events.a 2 rows" }]);
   });
 
   test("cascade on an empty schema does not add CASCADE", () => {
-    expect(sqlOf(dropSchema(spec({ cascade: true }), { total: 0, examples: [] }))).toEqual([`DROP SCHEMA "events"`]);
+    expect(sqlOf(dropSchema(spec({ cascade: true }), { total: 0, examples: [], rows: [] }))).toEqual([`DROP SCHEMA "events"`]);
   });
 });
