@@ -69,7 +69,7 @@ export function hypertableSpec() {
       // On the property the user wrote (declaredTable is filled in by Hypertable from the Table).
       const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];
       for (const [column, path] of partitioning) {
-        for (const message of partitioningKeyProblems(`${h.schema}.${h.table}`, [column], h.declaredTable.keys)) ctx.addIssue({ code: "custom", path, message });
+        for (const message of partitioningKeyProblems(`${h.schema}.${h.table}`, [column], h.declaredTable.keys, HYPERTABLE_PARTITIONING_RULE)) ctx.addIssue({ code: "custom", path, message });
       }
     });
 }
