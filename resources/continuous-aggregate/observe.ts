@@ -2,7 +2,7 @@ import type { PoolClient } from "pg";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { canonicalIntervals, Job, License, readJobs, readLicense, requireCommunityLicense } from "../core/timescaledb";
-import { ROW_COUNT_CAP } from "../table/observe";
+import { ROW_COUNT_CAP } from "../core/step";
 import { createSql, refreshPolicySql } from "./plan";
 import { ContinuousAggregateSpec } from "./spec";
 

@@ -1,7 +1,6 @@
 import { qualifiedName, quoteLiteral } from "../core/quote";
-import { describeRows, Hazard, Step, step } from "../core/step";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { alterJob, requireCommunityLicense } from "../core/timescaledb";
-import { ROW_COUNT_CAP } from "../table/observe";
 import type { ContinuousAggregateFacts } from "./observe";
 import { ContinuousAggregateSpec } from "./spec";
 

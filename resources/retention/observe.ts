@@ -3,7 +3,7 @@ import { Connection } from "../core/connection";
 import { CronContext, CronJob, readCronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { Job, License, readJobs, readLicense } from "../core/timescaledb";
-import { ROW_COUNT_CAP } from "../table/observe";
+import { ROW_COUNT_CAP } from "../core/step";
 import { RetentionSpec } from "./spec";
 
 /** The proc of TimescaleDB's retention policy job. */

@@ -1,9 +1,8 @@
 import { changedProperties } from "../core/compare";
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { scheduleInDatabase, unschedule } from "../core/cron";
-import { describeRows, Hazard, Step, step } from "../core/step";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { alterJob, regclass, requireCommunityLicense } from "../core/timescaledb";
-import { ROW_COUNT_CAP } from "../table/observe";
 import { cronJobName, dropChunksCommand, isIntegerTime, RetentionFacts, thresholdSql } from "./observe";
 import { RetentionSpec } from "./spec";
 
