@@ -1,8 +1,15 @@
 import type { PoolClient } from "pg";
 import type { z } from "zod";
 import type { Connection } from "./connection";
+import type { ObjectLocks } from "./locks";
 import type { Step } from "./step";
 import type { JobStatus } from "./timescaledb";
+
+/** The state of the last apply or refresh: what the user declared then, and what the catalogs printed for it. */
+export interface Previous<S> {
+  declared: S;
+  observed: S;
+}
 
 /**
  * What one kind of PostgreSQL object (schema, table, hypertable, …) tells the
@@ -27,6 +34,8 @@ export interface Kind<S extends object, F = undefined> {
    * of this object.
    */
   readonly checkOnly?: readonly (keyof S & string)[];
+  /** The advisory locks an apply of `spec` holds (core/locks.ts). Default: exclusive on `<type> <identity>`. */
+  locks?(spec: S): ObjectLocks;
   /** Pure, at `check`: problems of changing `old` into `next` that no single spec shows (e.g. a replace that needs an option). */
   checkChange?(old: S, next: S): { property: keyof S & string; reason: string }[];
   /** Pure: the changed properties that PostgreSQL cannot change in place, so that the object must be replaced. */
@@ -39,8 +48,14 @@ export interface Kind<S extends object, F = undefined> {
    * state kept there (pg_cron's jobs).
    */
   observe(client: PoolClient, desired: S, connection: Connection): Promise<S | undefined>;
-  /** `desired` with its SQL expressions in the server's canonical form (core/canonical.ts); identity when it has none. */
-  canonicalize?(client: PoolClient, desired: S): Promise<S>;
+  /**
+   * `desired` with its SQL expressions in the server's canonical form;
+   * identity when it has none. `live` (undefined: absent) and `previous` let a
+   * kind skip the round trips: an absent table is created from the declared
+   * text, and a text the previous apply declared in the same context has the
+   * canonical form it observed.
+   */
+  canonicalize?(client: PoolClient, desired: S, live: S | undefined, previous: Previous<S> | undefined): Promise<S>;
   /**
    * `live` with its SQL expressions that differ from `desired`'s (already
    * canonical) put through the same canonicalization, so that planning

@@ -1,12 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PoolClient } from "pg";
 import { z } from "zod";
-import { changedProperties, keepDeclaredWhereUnchanged, plainJson } from "./compare";
+import { canonicalJson, changedProperties, keepDeclaredWhereUnchanged, plainJson, sameValue } from "./compare";
 import { Connection, connectionSchema, inDatabase, withClient } from "./connection";
-import { Kind } from "./kind";
+import { Kind, Previous } from "./kind";
+import { ObjectLocks, withObjectLocks } from "./locks";
 import { once } from "./once";
 import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
-import { applySteps, withApplyLock } from "./session";
+import { applySteps } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
 import type { JobStatus } from "./timescaledb";
 
@@ -118,46 +119,101 @@ interface Applied<S> {
   jobs?: JobStatus[];
 }
 
+/** The last apply's declared and observed state, from a resource's stored outputs (undefined when they hold no `observed`). */
+function previousOf<S extends object>(outputs: Record<string, unknown>): Previous<S> | undefined {
+  if (!outputs.observed) return undefined;
+  const { connection: _c, allowHazards: _a, ...declared } = declaredPart(outputs);
+  return { declared: declared as S, observed: outputs.observed as S };
+}
+
+const locksOf = <S extends object>(kind: Kind<S, unknown>, spec: S): ObjectLocks =>
+  kind.locks ? kind.locks(spec) : { exclusive: [`${kind.type} ${kind.identity(spec)}`], shared: [] };
+
 /** A plan against the live object: the canonical desired state, the live one (undefined: absent; its differing expressions canonicalized like the desired ones) and the steps between them. */
 export interface LivePlan<S> {
   desired: S;
   live: S | undefined;
+  /** The live object as `observe` returned it (what outputs and refresh report). */
+  observed: S | undefined;
   steps: Step[];
 }
 
 /**
- * Reads the live object and plans the change to `spec`: canonicalizes its SQL
- * expressions, observes, reads the facts hazards need, and plans. Reads only;
- * throws, naming the property and the fix, when no plan can work.
+ * Reads the live object and plans `spec` against it, in as few round trips as
+ * the kind allows: the kind canonicalizes only what it must (not for an
+ * absent object, not the texts `previous` maps), the live object's differing
+ * expressions are canonicalized like the desired ones, and facts are read
+ * only when the live object still differs. Reads only; throws, naming the
+ * property and the fix, when no plan can work.
  */
-export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection): Promise<LivePlan<S>> {
-  const desired = kind.canonicalize ? await kind.canonicalize(client, spec) : spec;
-  const observed = await kind.observe(client, desired, connection);
+export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection, previous?: Previous<S>): Promise<LivePlan<S>> {
+  const observed = await kind.observe(client, spec, connection);
+  const desired = kind.canonicalize ? await kind.canonicalize(client, spec, observed, previous) : spec;
+  if (observed && sameValue(observed, desired)) return { desired, live: observed, observed, steps: [] };
   const live = observed && kind.canonicalizeLive ? await kind.canonicalizeLive(client, observed, desired) : observed;
+  if (live && sameValue(live, desired)) return { desired, live, observed, steps: [] };
   const facts = kind.facts ? await kind.facts(client, desired, live) : undefined;
-  return { desired, live, steps: kind.plan(live, desired, facts) };
+  return { desired, live, observed, steps: kind.plan(live, desired, facts) };
 }
 
 /**
- * Observes, plans, refuses disallowed hazards, applies and observes again —
- * all under the database's advisory lock, so that a concurrent apply cannot
- * change the object between observing and applying.
+ * What a plan must keep between preview and update: its hazardous steps
+ * (hazard kind and SQL; not the hazard messages, whose row counts move with
+ * live traffic).
  */
-async function converge<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, common: CommonInputs): Promise<Applied<S>> {
+function hazardFingerprint(steps: readonly Step[]): string {
+  return canonicalJson(steps.filter((s) => s.hazards.length > 0).flatMap((s) => s.hazards.map((h) => `${h.kind}: ${s.sql}`)).sort());
+}
+
+/**
+ * The hazard fingerprints of the plans `diff` showed, by resource and
+ * declared inputs, until `update` applies them. The protocol gives `diff` no
+ * way to hand data to `update`; both run in the same provider process within
+ * one `pulumi up` (the engine diffs each resource right before updating it).
+ */
+const previewed = new Map<string, string>();
+const previewKey = (type: string, id: string, news: Record<string, unknown>) => `${type} ${id} ${canonicalJson(declaredPart(news))}`;
+
+/**
+ * Observes, plans, refuses disallowed hazards, applies and observes again —
+ * holding the object's advisory locks (core/locks.ts), so that a concurrent
+ * apply of the same object cannot change it between observing and applying,
+ * while applies of independent objects run in parallel. `previewedHazards`:
+ * the hazard fingerprint of the plan a preview showed; a plan whose hazards
+ * differ is refused.
+ */
+async function converge<S extends object, F>(
+  kind: Kind<S, F>,
+  client: PoolClient,
+  spec: S,
+  common: CommonInputs,
+  previous?: Previous<S>,
+  previewedHazards?: string,
+): Promise<Applied<S>> {
   const name = resourceName(kind, spec);
-  return withApplyLock(client, async () => {
-    const { desired, steps } = await planAgainstLive(kind, client, spec, common.connection);
+  return withObjectLocks(client, name, locksOf(kind, spec), async (apply) => {
+    const { desired, observed, steps } = await planAgainstLive(kind, client, spec, common.connection, previous);
+    if (previewedHazards !== undefined && previewedHazards !== hazardFingerprint(steps)) {
+      throw new Error(
+        `${name}: the live object changed since the plan was previewed, and the plan's hazards changed with it; nothing was changed.\n` +
+          `  previewed: ${previewedHazards}\n  now: ${hazardFingerprint(steps)}\nRun \`pulumi preview\` (or \`pulumi up\`) again to see the new plan.`,
+      );
+    }
     refuseDisallowedHazards(name, steps, common.allowHazards);
-    await applyEverywhere(client, common.connection, name, steps);
-    const after = await kind.observe(client, desired, common.connection);
+    await applyEverywhere(common.connection, name, steps, apply);
+    const after = steps.length === 0 ? observed : await kind.observe(client, desired, common.connection);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
     return { observed: after, appliedSql: steps.map((s) => s.sql), jobs: await kind.jobs?.(client, after) };
   });
 }
 
-/** Applies the steps meant for the resource's database, then those meant for others (core/step.ts `database`), each database's in order. */
-async function applyEverywhere(client: PoolClient, connection: Connection, name: string, steps: readonly Step[]): Promise<void> {
-  await applySteps(client, name, steps.filter((s) => s.database === undefined));
+/**
+ * Applies the steps meant for the resource's database with `apply` (under the
+ * object's locks), then those meant for others (core/step.ts `database`), each
+ * database's in order.
+ */
+async function applyEverywhere(connection: Connection, name: string, steps: readonly Step[], apply: (steps: readonly Step[]) => Promise<void>): Promise<void> {
+  await apply(steps.filter((s) => s.database === undefined));
   for (const database of new Set(steps.flatMap((s) => (s.database === undefined ? [] : [s.database])))) {
     await withClient(name, inDatabase(connection, database), (other) => applySteps(other, `${name} (in database ${database})`, steps.filter((s) => s.database === database)));
   }
@@ -188,11 +244,13 @@ export interface KindProvider extends pulumi.dynamic.ResourceProvider {
 
 /**
  * Turns a kind definition into a Pulumi dynamic provider implementing the
- * protocol of ARCHITECTURE.md: `check` validates without I/O; `diff` compares
- * canonical forms without I/O; `create` adopts an existing object (changing
- * only what differs) or creates it; `read` reports drift; `update` plans from
- * the live state, so it also heals drift; `delete` refuses to lose data unless
- * allowed.
+ * protocol of ARCHITECTURE.md: `check` validates without I/O; `diff` plans
+ * against the live object, reading only (drift shows as a change, a plan
+ * update would refuse fails the preview with update's message); `create`
+ * adopts an existing object (changing only what differs) or creates it; `read`
+ * reports drift; `update` plans from the live state, so it also heals drift,
+ * and refuses a plan whose hazards differ from the ones `diff` showed;
+ * `delete` refuses to lose data unless allowed.
  */
 export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider {
   const outputs = (spec: S, common: CommonInputs, applied: Applied<S>): Outputs<S> =>
@@ -204,7 +262,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const { spec, common } = validated(kind, inputs);
       const resource = `${kind.type} ${kind.identity(spec)}`;
       const { desired, live, steps }: LivePlan<S> = fromNothing
-        ? { desired: spec, live: undefined, steps: kind.plan(undefined, spec, undefined) }
+        ? { desired: spec, live: undefined, observed: undefined, steps: kind.plan(undefined, spec, undefined) }
         : await withClient(resource, common.connection, (client) => planAgainstLive(kind, client, spec, common.connection));
       const replaces = live ? kind.replaces(live, desired) : [];
       const action = !live ? "create" : replaces.length > 0 ? "replace" : steps.length > 0 ? "update" : "no-op";
@@ -223,15 +281,23 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },
 
-    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       const v = validate(kind, news);
+      // Inputs not known yet (e.g. the connection of a database created in this update): nothing to read.
       if (!v.ok) return { changes: true };
       const next = withoutCheckOnly({ ...v.spec, ...v.common });
       const previous = withoutCheckOnly(declaredPart(olds));
       const changed = changedProperties<Record<string, unknown>, string>(previous, next, [...Object.keys(previous), ...Object.keys(next)]);
       const replaces = kind.replaces(previous as S, v.spec);
       const sameIdentity = kind.identity(v.spec) === kind.identity(previous as S);
-      return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && sameIdentity };
+      if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: sameIdentity };
+      // Plan against the live object, reading only: drift is a change, and a
+      // plan that update would refuse fails the preview with update's message.
+      const name = resourceName(kind, v.spec);
+      const planned = await withClient(name, v.common.connection, (client) => planAgainstLive(kind, client, v.spec, v.common.connection, previousOf<S>(olds)));
+      refuseDisallowedHazards(name, planned.steps, v.common.allowHazards);
+      previewed.set(previewKey(kind.type, id, news), hazardFingerprint(planned.steps));
+      return { changes: changed.length > 0 || planned.steps.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(inputs: Record<string, unknown>) {
@@ -251,9 +317,13 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       return { id, props: outputs(declared, common, { observed: read.live, appliedSql: props.appliedSql ?? [], jobs: read.jobs }) };
     },
 
-    async update(_id: string, _olds: Outputs<S>, news: Record<string, unknown>) {
+    async update(id: string, olds: Outputs<S>, news: Record<string, unknown>) {
       const { spec, common } = validated(kind, news);
-      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common));
+      const key = previewKey(kind.type, id, news);
+      const previewedHazards = previewed.get(key);
+      previewed.delete(key);
+      const previous = previousOf<S>(olds as unknown as Record<string, unknown>);
+      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common, previous, previewedHazards));
       return { outs: outputs(spec, common, applied) };
     },
 
@@ -261,13 +331,13 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const { spec, common } = stored(kind, props as unknown as Record<string, unknown>);
       const name = resourceName(kind, spec);
       await withClient(name, common.connection, (client) =>
-        withApplyLock(client, async () => {
+        withObjectLocks(client, name, locksOf(kind, spec), async (apply) => {
           const live = await kind.observe(client, spec, common.connection);
           if (!live) return;
           const facts = kind.dropFacts ? await kind.dropFacts(client, live) : kind.facts ? await kind.facts(client, spec, live) : undefined;
           const steps = kind.drop(live, facts);
           refuseDisallowedHazards(name, steps, common.allowHazards);
-          await applyEverywhere(client, common.connection, name, steps);
+          await applyEverywhere(common.connection, name, steps, apply);
         }),
       );
     },

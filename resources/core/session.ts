@@ -48,37 +48,6 @@ export function sessionOptions(connection: Connection, extra: readonly [string, 
   return [...owned, ...extra].map(([k, v]) => `-c ${escaped(`${k}=${v}`)}`).join(" ");
 }
 
-/** Key of the advisory lock that serializes pgstrata applies within one database ('pgsc'). */
-const APPLY_LOCK_KEY = 0x70677363;
-
-/**
- * Runs `fn` holding the database's pgstrata advisory lock (session level, so
- * it also covers steps that run outside a transaction). Pulumi applies
- * resources in parallel, so waiting for another apply is normal: the wait is
- * bounded by `statement_timeout`, not by the short `lock_timeout` meant for
- * DDL on busy tables.
- */
-export async function withApplyLock<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
-  try {
-    await client.query(`SET lock_timeout = 0; SELECT pg_advisory_lock(${APPLY_LOCK_KEY}); RESET lock_timeout`);
-  } catch (error) {
-    await client.query("RESET lock_timeout");
-    throw new Error(
-      `another pgstrata apply held this database's apply lock (advisory lock ${APPLY_LOCK_KEY}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
-    );
-  }
-  let result: T;
-  try {
-    result = await fn();
-  } catch (error) {
-    // A lost session released the lock with it; only the first error matters.
-    await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]).catch(() => undefined);
-    throw error;
-  }
-  await client.query("SELECT pg_advisory_unlock($1)", [APPLY_LOCK_KEY]);
-  return result;
-}
-
 /**
  * Sends one statement with the extended query protocol, which refuses a text
  * holding more than one ("cannot insert multiple commands into a prepared
@@ -90,10 +59,10 @@ export async function runStatement(client: PoolClient, sql: string): Promise<voi
 }
 
 /** A server error as `pg` reports it; `severity` is absent when the connection itself failed. */
-type ServerError = Error & { severity?: string; detail?: string; hint?: string };
+export type ServerError = Error & { severity?: string; detail?: string; hint?: string };
 
 /** True when `error` ended the session: FATAL/PANIC from the server (pg_terminate_backend, shutdown) or a broken connection. */
-function sessionLost(error: ServerError): boolean {
+export function sessionLost(error: ServerError): boolean {
   return error.severity === undefined || error.severity === "FATAL" || error.severity === "PANIC";
 }
 
@@ -133,13 +102,16 @@ interface Failure {
  * undone. When the session was lost (pg_terminate_backend, failover), the
  * server rolled back the open transaction and nothing can be undone: the
  * error lists the statements to run by hand; losing it during COMMIT leaves
- * the outcome unknown, and the error says so.
+ * the outcome unknown, and the error says so. `inOpenTransaction`: every step
+ * is transactional and runs in the caller's open transaction, which the
+ * caller commits (a failure still rolls it back).
  */
-export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[]): Promise<void> {
+export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[], inOpenTransaction = false): Promise<void> {
+  if (inOpenTransaction && !steps.every((s) => s.transactional)) throw new Error(`${resource}: steps outside a transaction cannot run in an open one`);
   let committed = 0;
   for (const run of transactions(steps)) {
     const inTransaction = run.steps[0].transactional;
-    if (inTransaction) await client.query("BEGIN");
+    if (inTransaction && !inOpenTransaction) await client.query("BEGIN");
     for (const [j, s] of run.steps.entries()) {
       try {
         await runStatement(client, s.sql);
@@ -150,7 +122,7 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
         throw new Error(`${resource}: step ${failure.step + 1} of ${steps.length} failed: ${serverMessage(e)}\n  SQL: ${s.sql}\n  (${await outcome(client, steps, failure)})`);
       }
     }
-    if (inTransaction) {
+    if (inTransaction && !inOpenTransaction) {
       try {
         await client.query("COMMIT");
       } catch (error) {

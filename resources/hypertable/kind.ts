@@ -1,4 +1,5 @@
 import { Kind } from "../core/kind";
+import { relationLock, schemaLock } from "../core/locks";
 import { once } from "../core/once";
 import { jobStatus, readJobs } from "../core/timescaledb";
 import { canonicalizeHypertable, COMPRESSION_PROC, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
@@ -11,6 +12,8 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   schema: once(hypertableSpec),
   identity: (h) => `${h.schema}.${h.table}`,
   checkOnly: ["declaredTable"],
+  // The same relation as its table: a hypertable and its table never change at once.
+  locks: (h) => ({ exclusive: [relationLock(h.schema, h.table)], shared: [schemaLock(h.schema)] }),
   checkChange: hypertableChangeProblems,
   replaces: hypertableReplaces,
   observe: observeHypertable,

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
 import { countRows } from "../table/observe";
 import { canonicalIntervals, Job, License, observedColumnstore, readColumnstore, readJobs, readLicense } from "../core/timescaledb";
@@ -154,9 +155,15 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
  * `desired` with `chunkInterval` as TimescaleDB stores and prints it: the
  * dimension keeps microseconds with 30-day months, and the information view
  * prints them justified to days (`'1 month'` → `'30 days'`, `'1 year'` →
- * `'360 days'`, `'36 hours'` → `'1 day 12:00:00'`).
+ * `'360 days'`, `'36 hours'` → `'1 day 12:00:00'`). No round trip when the
+ * table is not a hypertable yet, or when the previous apply declared every
+ * interval in the same words (see {@link fromPrevious}).
  */
-export async function canonicalizeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec> {
+export async function canonicalizeHypertable(client: PoolClient, desired: HypertableSpec, live?: HypertableSpec, previous?: Previous<HypertableSpec>): Promise<HypertableSpec> {
+  // Nothing to compare a table that is not a hypertable yet with: it is converted with the declared text.
+  if (!live) return desired;
+  const known = previous && fromPrevious(desired, previous);
+  if (known) return known;
   const { rows } = await client.query<{ interval: string }>(
     `SELECT justify_hours(make_interval(days => m * 30) + (v - make_interval(months => m)))::text AS interval
        FROM (SELECT v, (EXTRACT(year FROM v) * 12 + EXTRACT(month FROM v))::int AS m FROM (SELECT $1::interval AS v) i) s`,
@@ -166,4 +173,23 @@ export async function canonicalizeHypertable(client: PoolClient, desired: Hypert
   if (!policy) return { ...desired, chunkInterval: rows[0].interval };
   const [after, scheduleInterval] = await canonicalIntervals(client, [policy.after, policy.scheduleInterval]);
   return { ...desired, chunkInterval: rows[0].interval, columnstorePolicy: { ...policy, after, scheduleInterval } };
+}
+
+/**
+ * `desired` with the intervals the previous apply observed for the ones it
+ * declared in the same words; undefined when one is new.
+ */
+function fromPrevious(desired: HypertableSpec, previous: Previous<HypertableSpec>): HypertableSpec | undefined {
+  const { declared, observed } = previous;
+  const same = (now: string | undefined, before: string | undefined, seen: string | undefined) => now === undefined || (now === before && seen !== undefined);
+  const policy = desired.columnstorePolicy;
+  if (!same(desired.chunkInterval, declared.chunkInterval, observed.chunkInterval)) return undefined;
+  if (policy && !(same(policy.after, declared.columnstorePolicy?.after, observed.columnstorePolicy?.after) && same(policy.scheduleInterval, declared.columnstorePolicy?.scheduleInterval, observed.columnstorePolicy?.scheduleInterval))) {
+    return undefined;
+  }
+  return {
+    ...desired,
+    chunkInterval: observed.chunkInterval,
+    columnstorePolicy: policy && { ...policy, after: observed.columnstorePolicy!.after, scheduleInterval: policy.scheduleInterval && observed.columnstorePolicy!.scheduleInterval },
+  };
 }

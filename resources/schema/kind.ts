@@ -1,5 +1,6 @@
 import { changedProperties } from "../core/compare";
 import { Kind } from "../core/kind";
+import { schemaLock } from "../core/locks";
 import { once } from "../core/once";
 import { observeSchema, SchemaContents, schemaContents } from "./observe";
 import { dropSchema, planSchema } from "./plan";
@@ -10,6 +11,7 @@ export const schemaKind: Kind<SchemaSpec, SchemaContents> = {
   type: "Schema",
   schema: once(schemaSpec),
   identity: (s) => s.name,
+  locks: (s) => ({ exclusive: [schemaLock(s.name)], shared: [] }),
   replaces: (old, next) => changedProperties(old, next, ["name"]),
   observe: observeSchema,
   dropFacts: schemaContents,

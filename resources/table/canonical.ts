@@ -1,5 +1,7 @@
 import type { PoolClient } from "pg";
 import { canonicalFixedPoint } from "../core/canonical";
+import { sameValue } from "../core/compare";
+import type { Previous } from "../core/kind";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { observeRelation } from "./observe";
 import { createTableSql, partitionClause } from "./plan";
@@ -10,11 +12,15 @@ import { TableSpec } from "./spec";
  * canonical text: the table is built as a temporary table inside a
  * transaction that is rolled back, and read back with the same catalog query
  * as the live table, until a fixed point (core/canonical.ts). Costs one
- * transaction per round, usually one or two. Throws, naming the
+ * transaction per round, usually one or two; none when the table does not
+ * exist or `previous` knows every text (see {@link fromPrevious}). Throws, naming the
  * table, when an expression is not valid SQL or references what does not exist.
  */
-export async function canonicalizeTable(client: PoolClient, desired: TableSpec): Promise<TableSpec> {
-  if (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0 && !desired.partitionBy) return desired;
+export async function canonicalizeTable(client: PoolClient, desired: TableSpec, live?: TableSpec, previous?: Previous<TableSpec>): Promise<TableSpec> {
+  // Nothing to compare an absent table with: it is created from the declared text.
+  if (!live || (desired.columns.every((c) => c.default === undefined) && desired.checkConstraints.length === 0 && !desired.partitionBy)) return desired;
+  const known = previous && fromPrevious(desired, previous);
+  if (known) return known;
   return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current));
 }
 
@@ -61,4 +67,28 @@ async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise
     checkConstraints: canonical.checkConstraints,
     partitionBy: canonical.partitionBy,
   };
+}
+
+/**
+ * `desired` with the canonical text the previous apply observed for each
+ * default, CHECK and partition key it declared in the same words, or that is
+ * already that text; undefined when some text is new, or when a column's type changed
+ * (a default's and a CHECK's canonical text depend on the column types: an
+ * IN list over varchar prints with casts).
+ */
+function fromPrevious(desired: TableSpec, previous: Previous<TableSpec>): TableSpec | undefined {
+  const { declared, observed } = previous;
+  const byName = <T extends { name: string }>(list: T[] | undefined, name: string) => list?.find((x) => x.name === name);
+  if (desired.columns.some((c) => byName(declared.columns, c.name) && byName(declared.columns, c.name)!.type !== c.type)) return undefined;
+  const canonical = (text: string, before: string | undefined, seen: string | undefined) => (seen !== undefined && (text === before || text === seen) ? seen : undefined);
+  const columns = desired.columns.map((c) =>
+    c.default === undefined ? c : { ...c, default: canonical(c.default, byName(declared.columns, c.name)?.default, byName(observed.columns, c.name)?.default) },
+  );
+  const checkConstraints = desired.checkConstraints.map((k) => ({
+    ...k,
+    expression: canonical(k.expression, byName(declared.checkConstraints, k.name)?.expression, byName(observed.checkConstraints, k.name)?.expression),
+  }));
+  if (columns.some((c, i) => c.default === undefined && desired.columns[i].default !== undefined) || checkConstraints.some((k) => k.expression === undefined)) return undefined;
+  if (desired.partitionBy && !(sameValue(desired.partitionBy, declared.partitionBy) && observed.partitionBy)) return undefined;
+  return { ...desired, columns, checkConstraints: checkConstraints as TableSpec["checkConstraints"], partitionBy: desired.partitionBy && observed.partitionBy };
 }

@@ -44,7 +44,7 @@ const bystanderAlive = async () => (await bystander.query("SELECT 1 AS one")).ro
 /** check, diff, the read-only plan (preview) and update of `spec`, whose plan must be refused (it drops the column "note", which holds rows). */
 const refusedPlan = async (spec: object) => {
   const news = (await provider.check!(outs, inputs({ columns: [base.columns[0]], ...spec }))).inputs;
-  await provider.diff!(id, outs, news);
+  await expect(provider.diff!(id, outs, news)).rejects.toThrow(/refusing to apply a plan with hazards/);
   expect((await provider.plan(news)).refused.map((h) => h.kind)).toContain("data-loss");
   await expect(provider.update!(id, outs, news)).rejects.toThrow(/refusing to apply a plan with hazards/);
 };

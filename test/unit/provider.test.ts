@@ -1,6 +1,8 @@
 /**
- * The generic adapter's I/O-free methods (check, diff) as the engine calls
- * them during `pulumi preview`: no database is reachable here.
+ * The generic adapter's I/O-free paths (check, and diff before it reads the
+ * database: unknown inputs, replaces) as the engine calls them during
+ * `pulumi preview`: no database is reachable here. Diff against the live
+ * object: test/e2e/preview.test.ts.
  */
 import { providerFor } from "../../resources/core/provider";
 import { hypertableKind } from "../../resources/hypertable/kind";
@@ -31,14 +33,14 @@ test("check returns the validated inputs: defaults filled, types in the server's
   expect(JSON.stringify(inputs)).not.toContain("undefined");
 });
 
-describe("diff compares the declared state only", () => {
+describe("diff without the database", () => {
   const provider = providerFor(tableKind);
   const outputsOf = async (inputs: object) => ({ ...(await provider.check!({}, inputs)).inputs, observed: {}, appliedSql: ["CREATE TABLE …"], __provider: "exports.handler = …" });
 
-  test("same declaration in another spelling of the same type: no changes", async () => {
+  test("a connection not known yet (a database created in the same update): a change, nothing read", async () => {
     const olds = await outputsOf(table);
-    const news = (await provider.check!(olds, { ...table, columns: [{ name: "id", type: "int4" }, { name: "at", type: "timestamptz", nullable: false }] })).inputs;
-    expect(await provider.diff!("app.t", olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    const news = (await provider.check!(olds, { ...table, connection: UNKNOWN, comment: "new" })).inputs;
+    expect(await provider.diff!("app.t", olds, news)).toEqual({ changes: true });
   });
 
   test("a renamed table is a replace, created before the old one is deleted", async () => {
@@ -55,8 +57,6 @@ describe("diff compares the declared state only", () => {
     expect(await ht.diff!("app.t", olds, news)).toEqual({ changes: true, replaces: ["timeColumn"], deleteBeforeReplace: true });
     const withoutMigrate = await ht.check!(olds, { ...base, timeColumn: "other_at" });
     expect(withoutMigrate.failures).toEqual([{ property: "timeColumn", reason: expect.stringMatching(/^changing timeColumn replaces the hypertable: .*Set migrateData: true/) }]);
-    const interval = (await ht.check!(olds, { ...base, chunkInterval: "1 day" })).inputs;
-    expect(await ht.diff!("app.t", olds, interval)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 });
 

@@ -1,0 +1,128 @@
+import { createHash } from "crypto";
+import type { PoolClient, QueryResult } from "pg";
+import { applySteps, sessionLost } from "./session";
+import { Step } from "./step";
+
+/**
+ * What one apply locks, by object name (e.g. `relation events.event_store`,
+ * `schema events`): `exclusive` the objects it changes, `shared` the objects
+ * it needs to stay as they are (a table's schema). Two applies changing the
+ * same object serialize; applies of independent objects, even in one schema,
+ * run in parallel; an apply changing an object waits for the applies that
+ * depend on it.
+ */
+export interface ObjectLocks {
+  exclusive: string[];
+  shared: string[];
+}
+
+/** The lock name of schema `name`. */
+export const schemaLock = (name: string) => `schema ${name}`;
+/** The lock name of relation `schema.name` (a table, and the hypertable over it). */
+export const relationLock = (schema: string, name: string) => `relation ${schema}.${name}`;
+
+/**
+ * The advisory lock key of an object name: the first 8 bytes of its SHA-256,
+ * a bigint (PostgreSQL docs §13.3.5 "Advisory Locks"). Two names sharing a key
+ * only serialize more than needed.
+ */
+function keyOf(name: string): bigint {
+  return createHash("sha256").update(`pgstrata ${name}`).digest().readBigInt64BE(0);
+}
+
+type Lock = { key: bigint; shared: boolean };
+
+/** The locks in key order (the one order every pgstrata session takes them in, so two applies never deadlock), a name locked both ways only exclusively. */
+function ordered(locks: ObjectLocks): Lock[] {
+  const exclusive = new Set(locks.exclusive.map(keyOf));
+  const all = new Map<bigint, Lock>();
+  for (const key of exclusive) all.set(key, { key, shared: false });
+  for (const key of locks.shared.map(keyOf)) if (!all.has(key)) all.set(key, { key, shared: true });
+  return [...all.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Calls of `fn` (or `fn_shared`) for each lock, in order (keys are integers: no user text reaches the SQL). */
+function lockCalls(fn: string, locks: Lock[], combine = ", "): string {
+  return locks.map((l) => `${fn}${l.shared ? "_shared" : ""}('${l.key}'::int8)`).join(combine);
+}
+
+/**
+ * Runs `fn` in a transaction holding `locks` (transaction-level advisory
+ * locks, released at COMMIT or ROLLBACK). `fn` reads the live object and plans
+ * under them, and hands its steps to `apply`: steps that all allow a
+ * transaction run in this one, so observe, plan and apply are atomic; when one
+ * cannot (`CREATE INDEX CONCURRENTLY`), the locks are taken at session level
+ * too, the transaction (which only read) commits, and the steps run as
+ * {@link applySteps} runs them, the locks released after `fn` returns.
+ *
+ * Taking the locks costs one statement when no other apply holds them;
+ * otherwise the wait is bounded by `statement_timeout`, not by the short
+ * `lock_timeout` meant for DDL on busy tables. A failure rolls the
+ * transaction back.
+ */
+export async function withObjectLocks<T>(
+  client: PoolClient,
+  resource: string,
+  locks: ObjectLocks,
+  fn: (apply: (steps: readonly Step[]) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const held = ordered(locks);
+  let inTransaction = true;
+  let sessionLocked = false;
+  try {
+    // One round trip (simple protocol): BEGIN and the try.
+    const results = (await client.query(`BEGIN; SELECT ${lockCalls("pg_try_advisory_xact_lock", held, " AND ")} AS ok`)) as unknown as QueryResult<{ ok: boolean }>[];
+    if (!results[1].rows[0].ok) {
+      // Another apply holds one of them: give back what the try took, then
+      // wait for all in key order, so that two waiting applies never deadlock.
+      await client.query("ROLLBACK");
+      await client.query("BEGIN");
+      await waitForLocks(client, held);
+    }
+    const result = await fn(async (steps) => {
+      if (steps.length === 0) return;
+      if (inTransaction && steps.every((s) => s.transactional)) {
+        inTransaction = false; // a failed step rolls the transaction back
+        await applySteps(client, resource, steps, true);
+        inTransaction = true;
+        return;
+      }
+      if (inTransaction) {
+        await client.query(`SELECT ${lockCalls("pg_advisory_lock", held)}`);
+        sessionLocked = true;
+        await client.query("COMMIT");
+        inTransaction = false;
+      }
+      await applySteps(client, resource, steps);
+    });
+    if (inTransaction) {
+      inTransaction = false;
+      await client.query("COMMIT").catch((error: Error) => {
+        throw sessionLost(error)
+          ? new Error(`${resource}: the session was lost during COMMIT: ${error.message}\n  (whether the transaction committed is unknown: run \`pulumi refresh\` to read the live state, then \`pulumi up\` again)`)
+          : new Error(`${resource}: COMMIT failed: ${error.message} (the transaction was rolled back; nothing was changed)`);
+      });
+    }
+    if (sessionLocked) {
+      sessionLocked = false;
+      await client.query(`SELECT ${lockCalls("pg_advisory_unlock", held)}`);
+    }
+    return result;
+  } catch (error) {
+    // A lost session took its transaction and locks with it: only the first error matters.
+    if (inTransaction) await client.query("ROLLBACK").catch(() => undefined);
+    if (sessionLocked) await client.query(`SELECT ${lockCalls("pg_advisory_unlock", held)}`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Waits for locks another apply holds, bounded by `statement_timeout` (lock_timeout off for this one statement). */
+async function waitForLocks(client: PoolClient, held: Lock[]): Promise<void> {
+  try {
+    await client.query(`SET LOCAL lock_timeout = 0; SELECT ${lockCalls("pg_advisory_xact_lock", held)}; SET LOCAL lock_timeout TO DEFAULT`);
+  } catch (error) {
+    throw new Error(
+      `another pgstrata apply held a lock this apply needs (advisory locks ${held.map((l) => l.key).join(", ")}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
+    );
+  }
+}
