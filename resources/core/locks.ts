@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type { PoolClient, QueryResult } from "pg";
-import { applySteps, sessionLost } from "./session";
+import { applySteps, markOpenTransaction, sessionLost } from "./session";
 import { Step } from "./step";
 
 /**
@@ -69,6 +69,7 @@ export async function withObjectLocks<T>(
   const held = ordered(locks);
   let inTransaction = true;
   let sessionLocked = false;
+  markOpenTransaction(client, true);
   try {
     // One round trip (simple protocol): BEGIN and the try.
     const results = (await client.query(`BEGIN; SELECT ${lockCalls("pg_try_advisory_xact_lock", held, " AND ")} AS ok`)) as unknown as QueryResult<{ ok: boolean }>[];
@@ -92,6 +93,7 @@ export async function withObjectLocks<T>(
         sessionLocked = true;
         await client.query("COMMIT");
         inTransaction = false;
+        markOpenTransaction(client, false);
       }
       await applySteps(client, resource, steps);
     });
@@ -113,6 +115,8 @@ export async function withObjectLocks<T>(
     if (inTransaction) await client.query("ROLLBACK").catch(() => undefined);
     if (sessionLocked) await client.query(`SELECT ${lockCalls("pg_advisory_unlock", held)}`).catch(() => undefined);
     throw error;
+  } finally {
+    markOpenTransaction(client, false);
   }
 }
 

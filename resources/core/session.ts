@@ -177,16 +177,28 @@ async function abandon(client: PoolClient, statements: string[]): Promise<string
   return done;
 }
 
+/** Clients inside a transaction that pgstrata opened and ends later (core/locks.ts): scratch work there runs in a savepoint. */
+const openTransactions = new WeakSet<PoolClient>();
+
+/** Records whether `client` is inside a transaction that its caller ends (see {@link inRolledBackTransaction}). */
+export function markOpenTransaction(client: PoolClient, open: boolean): void {
+  if (open) openTransactions.add(client);
+  else openTransactions.delete(client);
+}
+
 /**
  * Runs `fn` inside a transaction that is always rolled back: the place to build
  * scratch objects (temporary tables, policies, views) and read back the
  * server's canonical text of user SQL (shared notes: postgres-semantics §10).
+ * Inside a transaction marked open ({@link markOpenTransaction}), a savepoint
+ * rolled back instead, so that the surrounding transaction and its locks stay.
  */
 export async function inRolledBackTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query("BEGIN");
+  const nested = openTransactions.has(client);
+  await client.query(nested ? "SAVEPOINT pgstrata_scratch" : "BEGIN");
   try {
     return await fn();
   } finally {
-    await client.query("ROLLBACK");
+    await client.query(nested ? "ROLLBACK TO SAVEPOINT pgstrata_scratch; RELEASE SAVEPOINT pgstrata_scratch" : "ROLLBACK");
   }
 }

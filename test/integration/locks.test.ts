@@ -61,7 +61,8 @@ test("two applies of one table serialize; an apply of another table in the same 
   await db.sql.query("CREATE SCHEMA app");
   const t1 = await create(tableInputs("t1"));
   const t2 = await create(tableInputs("t2"));
-  const t1WithColumn = tableInputs("t1", { columns: [{ name: "id", type: "bigint" }, { name: "note", type: "text" }] });
+  // A new CHECK text: A canonicalizes it on a scratch table inside its apply transaction, which must keep A's locks.
+  const t1WithColumn = tableInputs("t1", { columns: [{ name: "id", type: "bigint" }, { name: "note", type: "text" }], checkConstraints: [{ name: "id_positive", expression: "id > 0" }] });
 
   // Apply A of t1 stops at its ALTER TABLE, holding t1's apply lock.
   await blocker.query("BEGIN; LOCK TABLE app.t1 IN ACCESS SHARE MODE");
@@ -76,7 +77,7 @@ test("two applies of one table serialize; an apply of another table in the same 
   expect([a.settled, b.settled]).toEqual([false, false]);
 
   await blocker.query("COMMIT");
-  expect((await a.promise).outs.appliedSql).toEqual([`ALTER TABLE "app"."t1" ADD COLUMN "note" text`]);
+  expect((await a.promise).outs.appliedSql).toEqual([`ALTER TABLE "app"."t1" ADD COLUMN "note" text`, `ALTER TABLE "app"."t1" ADD CONSTRAINT "id_positive" CHECK ((id > 0))`]);
   // B planned after A committed: it saw A's column and only adds its comment.
   expect((await b.promise).outs.appliedSql).toEqual([`COMMENT ON TABLE "app"."t1" IS 'after A'`]);
 });
