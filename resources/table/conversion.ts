@@ -39,8 +39,9 @@ export async function conversions(
   for (const { column, from, to } of changes) {
     const c = quoteIdent(column);
     try {
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM (SELECT FROM ${relation} WHERE CAST(CAST(${c} AS ${to}) AS ${from}) IS DISTINCT FROM ${c} LIMIT ${cap}) s`,
+      // In a transaction (or a savepoint of the apply's) that is rolled back, so that a cast failing stops only this probe.
+      const { rows } = await inRolledBackTransaction(client, () =>
+        client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT FROM ${relation} WHERE CAST(CAST(${c} AS ${to}) AS ${from}) IS DISTINCT FROM ${c} LIMIT ${cap}) s`),
       );
       result.push({ column, changed: rows[0].n, failed: 0 });
     } catch (error) {
