@@ -7,6 +7,7 @@ export { Partition, PartitionArgs } from "./partition";
 export { PartitionSet, PartitionSetArgs } from "./partition-set";
 export { RetentionPolicy, RetentionPolicyArgs } from "./retention";
 export { ContinuousAggregate, ContinuousAggregateArgs } from "./continuous-aggregate";
+export { requireRowLevelSecurity, RowLevelSecurityRequirement } from "./row-level-security-requirement";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

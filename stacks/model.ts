@@ -1,19 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, Schema, Table, TableArgs } from "pgstrata";
+import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, requireRowLevelSecurity, Schema, Table, TableArgs } from "pgstrata";
+import { databaseAccess } from "./access";
 import { StackConfig } from "./config";
+import { TENANT_COLUMN, TENANT_ROW_SECURITY, tenantPolicy } from "./tenancy";
+
+/** Schemas whose every table must be a tenant table: row security enabled and forced, and a policy (`requireRowLevelSecurity`). */
+export const TENANT_SCHEMAS = ["app", "ops"];
 
 /**
- * The application database: six schemas, an event store, two time-series
+ * The application database: eight schemas, an event store, two time-series
  * hypertables with compression and retention, two continuous aggregates of
  * the biometric readings (5 minutes, and hourly built on it), a key-mapping
  * table, three tables partitioned by month whose partitions pg_partman keeps
- * six months ahead, and tasks with their embeddings (joined by a foreign key).
- * Shared by every stack; stacks differ only by config (chunk intervals,
- * partitions, when to compress, how long to keep, the database).
+ * six months ahead, tasks with their embeddings (joined by a foreign key),
+ * and the tenant tables of `app`; the roles, grants and extensions
+ * (stacks/access.ts, `@pulumi/postgresql`); a tenant policy on every tenant
+ * table (`app`, `ops`, `events.event_store`), and the rule that no table of
+ * `app` or `ops` goes without one. Shared by every stack; stacks differ only
+ * by config (chunk intervals, partitions, when to compress, how long to keep,
+ * the database).
  */
 export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<Connection>) {
+  const access = databaseAccess(connection);
   const schema = (name: string, comment: string) => new Schema(name, { connection, name, comment });
   const schemas = {
+    app: schema("app", "Tenant data: every table carries tenant_id, under row-level security"),
     events: schema("events", "Event sourcing: append-only event streams"),
     analytics: schema("analytics", "Operational metrics"),
     encrypted: schema("encrypted", "Key material for envelope encryption"),
@@ -28,6 +39,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
   const eventStore = table("events", "event_store", {
     columns: [
       { name: "event_id", type: "uuid", nullable: false, default: "gen_random_uuid()" },
+      TENANT_COLUMN,
       { name: "stream_id", type: "uuid", nullable: false },
       { name: "stream_version", type: "bigint", nullable: false },
       { name: "event_type", type: "text", nullable: false },
@@ -43,8 +55,11 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
       { name: "stream_version_positive", expression: "stream_version > 0" },
     ],
     comment: "Append-only event log, one row per event",
+    // A hypertable: pgstrata revokes the privileges TimescaleDB copies to its chunks (README, "Row-level security"); no compression (TimescaleDB refuses it with RLS).
+    rowLevelSecurity: TENANT_ROW_SECURITY,
   });
-  const eventStoreHypertable = new Hypertable("events.event_store", { connection, table: eventStore, timeColumn: "occurred_at", chunkInterval: cfg.eventsChunkInterval });
+  const timescaledb = { dependsOn: [access.extensions.timescaledb] };
+  const eventStoreHypertable = new Hypertable("events.event_store", { connection, table: eventStore, timeColumn: "occurred_at", chunkInterval: cfg.eventsChunkInterval }, timescaledb);
 
   const memoryTierMetrics = table("analytics", "memory_tier_metrics", {
     columns: [
@@ -69,7 +84,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     hashDimension: { column: "host", partitions: cfg.metricsHashPartitions },
     compression: { segmentBy: ["host", "tier"], orderBy: [{ column: "time", order: "DESC" }] },
     columnstorePolicy: { after: cfg.metricsCompressAfter },
-  });
+  }, timescaledb);
   const memoryTierRetention = new RetentionPolicy("analytics.memory_tier_metrics", { connection, hypertable: memoryTierHypertable, dropAfter: cfg.metricsRetention });
 
   const biometricEvents = table("biometric", "biometric_events", {
@@ -89,7 +104,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     chunkInterval: cfg.biometricChunkInterval,
     compression: { segmentBy: ["subject_id"], orderBy: [{ column: "recorded_at", order: "DESC" }] },
     columnstorePolicy: { after: cfg.biometricCompressAfter },
-  });
+  }, timescaledb);
   const biometricRetention = new RetentionPolicy("biometric.biometric_events", { connection, hypertable: biometricHypertable, dropAfter: cfg.biometricRetention });
   // Per subject and sensor: 5-minute statistics, and hourly ones rolled up from them (a continuous aggregate on a continuous aggregate).
   const userMetrics5min = new ContinuousAggregate("biometric.user_metrics_5min", {
@@ -134,6 +149,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
   const systemMetrics = table("ops", "system_metrics", {
     columns: [
       { name: "id", type: "bigint", identity: "always" },
+      TENANT_COLUMN,
       { name: "host", type: "text", nullable: false },
       { name: "metric", type: "text", nullable: false },
       { name: "value", type: "double precision", nullable: false },
@@ -141,12 +157,14 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     ],
     primaryKey: { columns: ["id", "recorded_at"] },
     partitionBy: { strategy: "range", keys: ["recorded_at"] },
+    rowLevelSecurity: TENANT_ROW_SECURITY,
   });
   const systemMetricsPartitions = monthly(systemMetrics, "recorded_at", cfg.systemMetricsRetention);
 
   const auditLogs = table("ops", "audit_logs", {
     columns: [
       { name: "id", type: "bigint", identity: "always" },
+      TENANT_COLUMN,
       { name: "actor", type: "text", nullable: false },
       { name: "action", type: "text", nullable: false },
       { name: "target", type: "text" },
@@ -156,6 +174,7 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     primaryKey: { columns: ["id", "occurred_at"] },
     partitionBy: { strategy: "range", keys: ["occurred_at"] },
     comment: "Who did what, when; kept per stack config (auditLogRetention)",
+    rowLevelSecurity: TENANT_ROW_SECURITY,
   });
   const auditLogPartitions = monthly(auditLogs, "occurred_at", cfg.auditLogRetention);
 
@@ -200,9 +219,40 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
     comment: "One embedding per task, for nearest-neighbour search",
   });
 
+
+  const accounts = table("app", "accounts", {
+    columns: [
+      { name: "id", type: "uuid", default: "gen_random_uuid()" },
+      TENANT_COLUMN,
+      { name: "email", type: "text", nullable: false },
+      { name: "created_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id"] },
+    uniqueConstraints: [{ name: "accounts_tenant_email_key", columns: ["tenant_id", "email"] }],
+    rowLevelSecurity: TENANT_ROW_SECURITY,
+  });
+  const documents = table("app", "documents", {
+    columns: [
+      { name: "id", type: "bigint", identity: "always" },
+      TENANT_COLUMN,
+      { name: "title", type: "text", nullable: false },
+      { name: "body", type: "text", nullable: false, default: "''" },
+      { name: "updated_at", type: "timestamptz", nullable: false, default: "now()" },
+    ],
+    primaryKey: { columns: ["id"] },
+    rowLevelSecurity: TENANT_ROW_SECURITY,
+  });
+
+  const tenantTables = [accounts, documents, systemMetrics, auditLogs, eventStore];
+  const policies = tenantTables.map((t) => tenantPolicy(connection, t, [access.roles.app.name, access.roles.readonly.name]));
+  const grants = [...access.grantTables("app", [accounts, documents]), ...access.grantTables("ops", [systemMetrics, auditLogs]), ...access.grantTables("events", [eventStore])];
+  const tables = [eventStore, memoryTierMetrics, biometricEvents, keyMappings, systemMetrics, auditLogs, taskExecutions, tasks, taskEmbeddings, accounts, documents];
+  const rowLevelSecurity = requireRowLevelSecurity({ schemas: TENANT_SCHEMAS }, { tables, policies });
+
   return {
     schemas, eventStore, eventStoreHypertable, memoryTierMetrics, memoryTierHypertable, memoryTierRetention,
     biometricEvents, biometricHypertable, biometricRetention, userMetrics5min, userMetricsHourly, keyMappings,
     systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions, tasks, taskEmbeddings,
+    accounts, documents, tenantTables, policies, grants, access, rowLevelSecurity,
   };
 }

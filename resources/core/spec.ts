@@ -169,8 +169,8 @@ export function sqlExpression() {
 }
 
 /**
- * A table's declared columns (name, nullability) and PRIMARY KEY / UNIQUE
- * keys, as a `Table` of the same program declares them: carried by the
+ * A table's declared columns (name, nullability), PRIMARY KEY / UNIQUE
+ * keys and row security, as a `Table` of the same program declares them: carried by the
  * resources that build on a table (a hypertable, a foreign key's referenced
  * table) so that `check` can judge rules that involve both.
  */
@@ -178,5 +178,7 @@ export function declaredTable() {
   return z.strictObject({
     columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),
     keys: z.array(z.strictObject({ name: identifier(), columns: z.array(identifier()) })),
+    /** The table declares `rowLevelSecurity.enabled` (TimescaleDB then refuses compression and continuous aggregates on it). */
+    rowLevelSecurity: z.boolean().default(false),
   });
 }

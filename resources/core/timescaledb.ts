@@ -35,14 +35,30 @@ export function requireCommunityLicense(license: License, resource: string, prop
   );
 }
 
+/**
+ * TimescaleDB refuses row-level security together with the columnstore
+ * (compression) and continuous aggregates, in both directions (TimescaleDB
+ * `process_utility.c`; shared notes: postgres-semantics §7): "columnstore
+ * cannot be used on table with row security", "cannot create continuous
+ * aggregate on hypertable with row security", and enabling row security once
+ * compression is on: "operation not supported on hypertables that have
+ * compression enabled". The refusal, naming both sides (`rowSecurity`, e.g.
+ * `rowLevelSecurity of Table events.t`; `features`, e.g. `compression of
+ * Hypertable events.t`) and the choice the user has.
+ */
+export function rowSecurityConflict(relation: string, rowSecurity: string, features: string[]): string {
+  return (
+    `${features.join(", ")} and ${rowSecurity} cannot both be declared on ${relation}: TimescaleDB refuses the columnstore (compression) and ` +
+    `continuous aggregates on a table with row-level security ("columnstore cannot be used on table with row security", ` +
+    `"cannot create continuous aggregate on hypertable with row security"). Choose one: remove rowLevelSecurity from the Table, ` +
+    `or remove the ${features.length > 1 ? "features" : "feature"} (e.g. aggregate or compress a table that holds no tenant data).`
+  );
+}
+
 /** Throws, before any SQL, when `relation` has row-level security: TimescaleDB refuses `feature` there. */
 export function refuseWithRowSecurity(resource: string, relation: string, rowSecurity: boolean, feature: string): void {
   if (!rowSecurity) return;
-  throw new Error(
-    `${resource}: ${relation} has row-level security enabled, and TimescaleDB refuses ${feature} on a table with row security ` +
-      `("columnstore cannot be used on table with row security", "cannot create continuous aggregate on hypertable with row security"). ` +
-      `Disable row security on ${relation} (rowSecurity of its Table) or remove ${feature}.`,
-  );
+  throw new Error(`${resource}: ${rowSecurityConflict(relation, `the row-level security enabled on ${relation}`, [feature])}`);
 }
 
 /**

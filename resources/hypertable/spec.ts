@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { declaredTable, schemaName, identifier, interval } from "../core/spec";
-import { columnstoreSettings, jobSchedule } from "../core/timescaledb";
+import { columnstoreSettings, jobSchedule, rowSecurityConflict } from "../core/timescaledb";
 
 /**
  * TimescaleDB keeps a chunk interval as a 64-bit count of microseconds (months
@@ -70,6 +70,10 @@ export function hypertableSpec() {
       const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];
       for (const [column, path] of partitioning) {
         for (const message of partitioningKeyProblems(`${h.schema}.${h.table}`, [column], h.declaredTable.keys, HYPERTABLE_PARTITIONING_RULE)) ctx.addIssue({ code: "custom", path, message });
+      }
+      if (h.compression && h.declaredTable.rowLevelSecurity) {
+        const table = `${h.schema}.${h.table}`;
+        ctx.addIssue({ code: "custom", path: ["compression"], message: rowSecurityConflict(table, `rowLevelSecurity of Table ${table}`, [`compression of Hypertable ${table}`]) });
       }
     });
 }

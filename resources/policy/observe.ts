@@ -49,7 +49,7 @@ export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec
       try {
         await runStatement(client, `CREATE TEMP TABLE pgstrata_canonical (LIKE ${table})`);
       } catch (error) {
-        throw new Error(`Policy ${desired.name} on ${desired.schema}.${desired.table}: table: ${(error as Error).message}: declare the table with a Table resource and pass that resource as \`table\`.`);
+        throw new Error(`Policy ${desired.schema}.${desired.table}.${desired.name}: table: ${(error as Error).message}: declare the table with a Table resource and pass that resource as \`table\`.`);
       }
       return { ...current, using: await canonicalExpression(client, desired, "using", current.using), withCheck: await canonicalExpression(client, desired, "withCheck", current.withCheck) };
     }),
@@ -75,7 +75,7 @@ async function canonicalExpression(client: PoolClient, policy: PolicySpec, prope
     await runStatement(client, `CREATE POLICY ${scratch} ON pg_temp.pgstrata_canonical USING (${expression})`);
   } catch (error) {
     throw new Error(
-      `Policy ${policy.name} on ${policy.schema}.${policy.table}: ${property}: ${(error as Error).message}. ` +
+      `Policy ${policy.schema}.${policy.table}.${policy.name}: ${property}: ${(error as Error).message}. ` +
         `Write one boolean SQL expression over the table's columns (objects outside pg_catalog and public must be schema-qualified).`,
     );
   }

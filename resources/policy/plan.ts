@@ -24,7 +24,7 @@ export function planPolicy(live: PolicySpec | undefined, desired: PolicySpec, fa
   const missing = facts?.missingRoles ?? [];
   if (missing.length > 0) {
     throw new Error(
-      `Policy ${desired.name} on ${desired.schema}.${desired.table}: roles: role${missing.length > 1 ? "s" : ""} ${missing.map((r) => `"${r}"`).join(", ")} do${missing.length > 1 ? "" : "es"} not exist. ` +
+      `Policy ${desired.schema}.${desired.table}.${desired.name}: roles: role${missing.length > 1 ? "s" : ""} ${missing.map((r) => `"${r}"`).join(", ")} do${missing.length > 1 ? "" : "es"} not exist. ` +
         `Create ${missing.length > 1 ? "them" : "it"} first (e.g. a @pulumi/postgresql Role, and pass its name output in roles), or fix the name.`,
     );
   }

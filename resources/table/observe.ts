@@ -4,7 +4,7 @@ import { qualifiedName, quoteIdent } from "../core/quote";
 import { parenthesized, splitTopLevel } from "../core/sql-text";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { ROW_COUNT_CAP } from "../core/step";
-import { describeTimescaleFeatures, readTimescaleFeatures } from "../core/row-security";
+import { featuresRefusingRowSecurity } from "../core/timescaledb";
 import { readDimensions } from "../hypertable/dimensions";
 import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
 import { ForeignKeySpec, REFERENTIAL_ACTIONS, ReferentialAction, referencedKeyProblem } from "./foreign-key";
@@ -306,7 +306,7 @@ export async function tableFacts(client: PoolClient, desired: TableSpec, live: T
     partitioning: ((await readDimensions(client, desired.schema, desired.name)) ?? []).map((d) => d.column_name),
     rowSecurityBlockers:
       desired.rowLevelSecurity?.enabled && !live.rowLevelSecurity?.enabled
-        ? describeTimescaleFeatures(`${desired.schema}.${desired.name}`, await readTimescaleFeatures(client, desired.schema, desired.name))
+        ? await featuresRefusingRowSecurity(client, desired.schema, desired.name)
         : [],
     referencedTables: referenced,
     orphans,

@@ -1,15 +1,18 @@
 import { z } from "zod";
 import { qualifiedName, quoteIdent } from "../core/quote";
-import { rowSecurityConflict } from "../core/row-security";
+import { rowSecurityConflict } from "../core/timescaledb";
 import { Step, step } from "../core/step";
 
 /**
  * A partition or TimescaleDB chunk of a table with row security that a
  * non-owner can read around the table's policies (PostgreSQL applies a
  * table's policies only to queries that go through it: docs §5.9 "Row
- * Security Policies", §5.12 "Table Partitioning").
- * - a partition whose own row security is off;
- * - a chunk on which some role other than its owner holds a privilege
+ * Security Policies", §5.12 "Table Partitioning"): some role other than its
+ * owner holds a privilege on it, and
+ * - for a partition, its own row security is off (a partition gets no
+ *   privilege from its parent, but `GRANT … ON ALL TABLES IN SCHEMA`, default
+ *   privileges or pg_partman's `inherit_privileges` give it some);
+ * - for a chunk, always
  *   (TimescaleDB copies the hypertable's grants to every chunk it creates,
  *   re-applies every later GRANT on the hypertable to all chunks, and refuses
  *   `ALTER TABLE <chunk> ENABLE ROW LEVEL SECURITY`: "operation not supported
@@ -43,13 +46,14 @@ export interface RowLevelSecurity {
  * - the table's owner bypasses its policies unless `forced: true`;
  * - superusers and roles with BYPASSRLS bypass row security always, forced or not.
  *
- * While enabled, pgstrata also closes the paths around the policies: each
- * partition gets row security enabled without a policy (a non-owner querying
- * it directly sees no rows; rows routed through the parent are unaffected),
- * and every privilege of a non-owner on a TimescaleDB chunk is revoked (a
- * query through the hypertable needs none). Chunks and partitions created
- * after the last `up` are reported as drift (`exposedChildren`) by refresh and
- * closed by the next `up`.
+ * While enabled, pgstrata also closes the paths around the policies: a
+ * partition on which a non-owner holds a privilege gets row security enabled
+ * without a policy (a non-owner querying it directly sees no rows; rows
+ * routed through the parent are unaffected), and every privilege of a
+ * non-owner on a TimescaleDB chunk is revoked (a query through the hypertable
+ * needs none). Chunks and partitions created or granted after the last `up`
+ * are reported as drift (`exposedChildren`) by refresh and closed by the
+ * next `up`.
  */
 export function rowLevelSecuritySpec() {
   return z
@@ -83,8 +87,8 @@ export const ROW_SECURITY_COLUMNS = `
                                        FROM aclexplode(k.relacl) a WHERE a.grantee <> k.relowner ORDER BY 1)) ORDER BY n.nspname, k.relname)
                    FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
                   WHERE k.oid IN (SELECT relid FROM pg_partition_tree(c.oid) WHERE level > 0 UNION SELECT inhrelid FROM pg_inherits WHERE inhparent = c.oid)
-                    AND CASE WHEN k.relispartition THEN NOT k.relrowsecurity
-                             ELSE EXISTS (SELECT FROM aclexplode(k.relacl) a WHERE a.grantee <> k.relowner) END), '[]') AS exposed`;
+                    AND EXISTS (SELECT FROM aclexplode(k.relacl) a WHERE a.grantee <> k.relowner)
+                    AND NOT (k.relispartition AND k.relrowsecurity)), '[]') AS exposed`;
 
 /**
  * The observed `rowLevelSecurity`: undefined when `declared` is (not
@@ -99,14 +103,14 @@ export function observedRowSecurity(row: RowSecurityRow, declared: RowLevelSecur
 /**
  * Steps from `live` to `desired` row security of `relation` (`table` as users
  * read it). Throws before any SQL when enabling it would meet TimescaleDB's
- * refusal: `blockers` names what is built on the table (compression,
- * continuous aggregates; see core/row-security.ts).
+ * refusal: `blockers` names what is built on the table (columnstore,
+ * continuous aggregates; see `rowSecurityConflict` in core/timescaledb.ts).
  */
 export function rowSecuritySteps(relation: string, table: string, live: RowLevelSecurity | undefined, desired: RowLevelSecurity | undefined, blockers: string[]): Step[] {
   if (!desired) return [];
   const was = live ?? { enabled: false, forced: false };
   if (desired.enabled && !was.enabled && blockers.length > 0) {
-    throw new Error(`Table ${table}: rowLevelSecurity: ${rowSecurityConflict(table, `rowLevelSecurity of table ${table}`, blockers.join(", "))}`);
+    throw new Error(`Table ${table}: rowLevelSecurity: ${rowSecurityConflict(table, `rowLevelSecurity of Table ${table}`, blockers)}`);
   }
   const steps: Step[] = [];
   if (desired.enabled !== was.enabled) steps.push(step(`ALTER TABLE ${relation} ${desired.enabled ? "ENABLE" : "DISABLE"} ROW LEVEL SECURITY`));

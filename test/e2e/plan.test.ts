@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { providers } from "pgstrata/dist/providers";
 import { CapturedResource, captureProgram, REPO_ROOT } from "../support/capture-client";
 import { nodeBinary } from "../support/provider-host";
+import { createRoles } from "../support/roles";
 import { scratchDatabase } from "../support/scratch";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -18,6 +19,8 @@ let resources: CapturedResource[];
 
 beforeAll(async () => {
   db = await scratchDatabase("plan");
+  // The roles @pulumi/postgresql creates in the same `up` (stacks/access.ts), which the policies name.
+  await createRoles(db.sql);
   // `pulumi up -s dev` with dev's own config, its database being the test database.
   const dev = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")).config as Record<string, string>;
   const config = { ...dev, "pgstrata:database": "url", "pgstrata:databaseUrl": db.url };
@@ -53,7 +56,7 @@ test("an empty database: the full plan, exit 2, and nothing changed", async () =
   const before = await catalogSnapshot();
   const { code, stdout, stderr } = plan("text");
   expect({ code, stderr: stderr.replace(/^.*warning.*$/gm, "").trim() }).toEqual({ code: 2, stderr: "" });
-  expect(stdout.split("\n")[0]).toBe("SQL plan of stack dev: 26 to create, 0 to update, 0 to replace, 0 unchanged");
+  expect(stdout.split("\n")[0]).toBe("SQL plan of stack dev: 34 to create, 0 to update, 0 to replace, 0 unchanged");
   expect(stdout).toMatch(/\+ create PartitionSet ops\.system_metrics\n {4}-- planned as a create: objects it needs are created earlier in this plan\n {4}SELECT "partman"\.create_parent\(p_parent_table => 'ops\.system_metrics'/);
   expect(stdout).toContain('+ create Schema events\n    CREATE SCHEMA "events";\n    COMMENT ON SCHEMA "events" IS \'Event sourcing: append-only event streams\';');
   expect(stdout).toContain('+ create Table events.event_store\n    CREATE TABLE "events"."event_store" (');
@@ -68,7 +71,7 @@ test("after up: no changes, exit 0", async () => {
     await provider.create(checked.inputs);
   }
   const { code, stdout } = plan("markdown");
-  expect({ code, stdout }).toEqual({ code: 0, stdout: "### pgstrata SQL plan: `dev`\n\n**0 to create, 0 to update, 0 to replace, 26 unchanged**\n\n" });
+  expect({ code, stdout }).toEqual({ code: 0, stdout: "### pgstrata SQL plan: `dev`\n\n**0 to create, 0 to update, 0 to replace, 34 unchanged**\n\n" });
 });
 
 test("a pending change: the exact SQL, exit 2; a hazard the resource does not allow: exit 1", async () => {

@@ -9,6 +9,7 @@ import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../sup
 import { ProviderHost } from "../support/provider-host";
 import { Client } from "pg";
 import { testAdminUrl } from "../support/database";
+import { createRoles } from "../support/roles";
 import { scratchDatabase } from "../support/scratch";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -33,11 +34,13 @@ const config = (url: string) => ({
 
 beforeAll(async () => {
   db = await scratchDatabase("e2e_dev");
+  // The roles stacks/access.ts declares with @pulumi/postgresql (its plugin cannot run here), which the policies name.
+  await createRoles(db.sql);
   const cfg = config(db.url);
   const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
-  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set, retention, continuous aggregates.
+  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set, retention, continuous aggregates; table → policy.
   // (A stable sort: the hourly aggregate, declared after the 5-minute one it is built on, stays after it.)
-  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate"].indexOf(r.type.split(":").pop()!);
+  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate", "Policy"].indexOf(r.type.split(":").pop()!);
   resources = captured.sort((a, b) => rank(a) - rank(b));
   cron = new Client({ connectionString: testAdminUrl() });
   await cron.connect();
@@ -62,16 +65,18 @@ const dynamic = (type: string) => resources.filter((r) => r.type === `pulumi-nod
 
 test("the program declares the model's resources, with the connection secret and the provider serialized", () => {
   const names = (type: string) => dynamic(type).map((r) => r.name).sort();
-  expect(names("Schema")).toEqual(["analytics", "biometric", "encrypted", "events", "ml", "ops"]);
+  expect(names("Schema")).toEqual(["analytics", "app", "biometric", "encrypted", "events", "ml", "ops"]);
   expect(names("Table")).toEqual([
-    "analytics.memory_tier_metrics", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store", "ml.task_embeddings", "ml.task_executions", "ml.tasks", "ops.audit_logs", "ops.system_metrics",
+    "analytics.memory_tier_metrics", "app.accounts", "app.documents", "biometric.biometric_events", "encrypted.key_mappings", "events.event_store", "ml.task_embeddings", "ml.task_executions", "ml.tasks",
+    "ops.audit_logs", "ops.system_metrics",
   ]);
   expect(names("Hypertable")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events", "events.event_store"]);
   expect(names("Partition")).toEqual(["ml.task_executions_2025"]);
   expect(names("PartitionSet")).toEqual(["ml.task_executions", "ops.audit_logs", "ops.system_metrics"]);
   expect(names("RetentionPolicy")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events"]);
   expect(names("ContinuousAggregate")).toEqual(["biometric.user_metrics_5min", "biometric.user_metrics_hourly"]);
-  expect(resources).toHaveLength(26);
+  expect(names("Policy")).toEqual(["app.accounts.tenant_isolation", "app.documents.tenant_isolation", "events.event_store.tenant_isolation", "ops.audit_logs.tenant_isolation", "ops.system_metrics.tenant_isolation"]);
+  expect(resources).toHaveLength(34);
   for (const r of resources) {
     expect(r.secretInputs).toContain("connection");
     expect(typeof r.inputs.__provider).toBe("string");
@@ -104,10 +109,18 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { conname: "event_type_not_blank", def: "CHECK ((event_type <> ''::text))" },
     { conname: "stream_version_positive", def: "CHECK ((stream_version > 0))" },
   ]);
+  expect(await q("SELECT format('%s.%s', relnamespace::regnamespace, relname) AS t, relforcerowsecurity AS forced FROM pg_class WHERE relrowsecurity ORDER BY 1")).toEqual(
+    ["app.accounts", "app.documents", "events.event_store", "ops.audit_logs", "ops.system_metrics"].map((t) => ({ t, forced: true })),
+  );
+  expect(await q("SELECT polrelid::regclass::text AS t, polname, polcmd, ARRAY(SELECT pg_get_userbyid(r)::text FROM unnest(polroles) r ORDER BY 1) AS roles, pg_get_expr(polqual, polrelid) AS using FROM pg_policy ORDER BY 1")).toEqual(
+    ["app.accounts", "app.documents", "events.event_store", "ops.audit_logs", "ops.system_metrics"].map((t) => ({
+      t, polname: "tenant_isolation", polcmd: "*", roles: ["app_readonly", "app_user"], using: "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)",
+    })),
+  );
   expect(await q("SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = 'ml.task_embeddings'::regclass AND contype = 'f'")).toEqual([
     { conname: "task_embeddings_task_fk", def: "FOREIGN KEY (task_id) REFERENCES ml.tasks(id) ON DELETE CASCADE", convalidated: true },
   ]);
-  await q("INSERT INTO events.event_store (stream_id, stream_version, event_type) VALUES (gen_random_uuid(), 1, 'created')");
+  await q("INSERT INTO events.event_store (tenant_id, stream_id, stream_version, event_type) VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'created')");
   await q("INSERT INTO ml.tasks (title) VALUES ('index the docs'); INSERT INTO ml.task_embeddings (task_id, embedding) SELECT id, array_fill(0.5, ARRAY[256])::vector FROM ml.tasks");
 
   // Partitioned tables, their declared partition and the partition sets kept six months ahead.
@@ -124,7 +137,7 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { parent_table: "ops.audit_logs", partition_interval: "1 mon", premake: 6, retention: "7 years" },
     { parent_table: "ops.system_metrics", partition_interval: "1 mon", premake: 6, retention: "1 year 1 mon" },
   ]);
-  const landed = await q(`INSERT INTO ops.system_metrics (host, metric, value, recorded_at) SELECT 'h', 'cpu', 1, date_trunc('month', now()) + make_interval(months => m) + interval '1 day'
+  const landed = await q(`INSERT INTO ops.system_metrics (tenant_id, host, metric, value, recorded_at) SELECT gen_random_uuid(), 'h', 'cpu', 1, date_trunc('month', now()) + make_interval(months => m) + interval '1 day'
                             FROM generate_series(0, 6) m RETURNING tableoid::regclass::text AS p`);
   expect(new Set(landed.map((r) => r.p)).size).toBe(7);
   expect(landed.map((r) => r.p)).not.toContain("ops.system_metrics_default");
@@ -183,6 +196,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
   await q("ALTER TABLE encrypted.key_mappings ALTER COLUMN algorithm SET DEFAULT 'rot13'");
   await cron.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`]);
   await q("ALTER TABLE ml.task_embeddings DROP CONSTRAINT task_embeddings_task_fk");
+  await q("ALTER POLICY tenant_isolation ON app.accounts TO app_user");
   const drifted = new Map<string, string[]>();
   for (const r of resources) {
     const s = state.get(r.urn)!;
@@ -197,6 +211,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
     "Table encrypted.key_mappings": ["columns"],
     "PartitionSet ops.audit_logs": ["maintenance"],
     "Table ml.task_embeddings": ["foreignKeys"],
+    "Policy app.accounts.tenant_isolation": ["roles"],
   });
   const keyMappings = state.get(dynamic("Table").find((r) => r.name === "encrypted.key_mappings")!.urn)!;
   const algorithm = (keyMappings.outputs.columns as PropertyMap[]).find((c) => c.name === "algorithm");
@@ -238,7 +253,8 @@ test("destroy: Delete in reverse order refuses to drop rows, then removes everyt
     const s = state.get(r.urn)!;
     await host.delete(s.id, r.urn, s.outputs);
   }
-  expect(await q("SELECT nspname FROM pg_namespace WHERE nspname IN ('events', 'analytics', 'encrypted', 'biometric')")).toEqual([]);
+  expect(await q("SELECT nspname FROM pg_namespace WHERE nspname IN ('events', 'analytics', 'encrypted', 'biometric', 'app', 'ops', 'ml')")).toEqual([]);
+  expect(await q("SELECT count(*)::int AS n FROM pg_policy")).toEqual([{ n: 0 }]);
   expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.hypertables")).toEqual([{ n: 0 }]);
   expect(await q("SELECT count(*)::int AS n FROM partman.part_config")).toEqual([{ n: 0 }]);
   expect((await cron.query("SELECT count(*)::int AS n FROM cron.job WHERE database = $1", [new URL(db.url).pathname.slice(1)])).rows).toEqual([{ n: 0 }]);

@@ -94,10 +94,10 @@ describe("bad input fails naming the property; nothing is created", () => {
   });
 
   test.each([
-    ["a syntax error", { using: "tenant_id = = 1" }, /^Policy bad on app\.docs: using: syntax error at or near "=".*Write one boolean SQL expression/],
-    ["an unknown column", { using: "true", withCheck: "tenant = 1" }, /^Policy bad on app\.docs: withCheck: column "tenant" does not exist/],
-    ["a missing role", { roles: ["app_user", "nobody_here"], using: "true" }, /^Policy bad on app\.docs: roles: role "nobody_here" does not exist\. Create it first \(e\.g\. a @pulumi\/postgresql Role/],
-    ["a missing table", { table: "nothing", using: "true" }, /^Policy bad on app\.nothing: table: relation "app\.nothing" does not exist: declare the table with a Table resource/],
+    ["a syntax error", { using: "tenant_id = = 1" }, /^Policy app\.docs\.bad: using: syntax error at or near "=".*Write one boolean SQL expression/],
+    ["an unknown column", { using: "true", withCheck: "tenant = 1" }, /^Policy app\.docs\.bad: withCheck: column "tenant" does not exist/],
+    ["a missing role", { roles: ["app_user", "nobody_here"], using: "true" }, /^Policy app\.docs\.bad: roles: role "nobody_here" does not exist\. Create it first \(e\.g\. a @pulumi\/postgresql Role/],
+    ["a missing table", { table: "nothing", using: "true" }, /^Policy app\.nothing\.bad: table: relation "app\.nothing" does not exist: declare the table with a Table resource/],
   ])("%s fails before any SQL", async (_label, props, error) => {
     const inputs = (await provider.check!({}, { ...base, connection: { url: db.url }, ...props })).inputs;
     await expect(provider.create(inputs)).rejects.toThrow(error);

@@ -56,9 +56,9 @@ test("forced without enabled is refused at check; unset rowLevelSecurity is not 
  * security" states it): a partition has its own row security, off, whoever
  * creates it; a GRANT on the parent reaches no partition, existing or later,
  * but `GRANT … ON ALL TABLES IN SCHEMA` (what @pulumi/postgresql's Grant
- * does without `objects`) reaches every one. A chunk never has row security
- * (TimescaleDB refuses to enable it) and gets the hypertable's grants when
- * created and on every later GRANT.
+ * does without `objects`) reaches every one. A chunk is created without row
+ * security (TimescaleDB refuses to force it; 2.19 refuses to enable it) and
+ * with the hypertable's grants, and gets every later GRANT on it.
  */
 describe("partitions and chunks do not inherit row security: pgstrata closes them", () => {
   let app: Client;
@@ -92,6 +92,12 @@ describe("partitions and chunks do not inherit row security: pgstrata closes the
     expect(await directly("app.events")).toBe(0); // no policy: deny-all through the parent
     expect(await directly("app.events_2024_01")).toBe(1);
     for (const c of await chunks()) expect(await directly(c)).toBe(1);
+    // TimescaleDB refuses to force row security on a chunk (2.19 refuses enabling it too), and applies a later GRANT on the hypertable to every chunk
+    const [first] = await chunks();
+    await expect(db.sql.query(`ALTER TABLE ${first} FORCE ROW LEVEL SECURITY`)).rejects.toThrow("operation not supported on chunk tables");
+    await db.sql.query(`GRANT TRIGGER ON app.readings TO app_readonly`);
+    expect((await db.sql.query(`SELECT relacl::text[] AS acl FROM pg_class WHERE oid = $1::regclass`, [first])).rows[0].acl).toContain("app_readonly=t/postgres");
+    await db.sql.query(`REVOKE TRIGGER ON app.readings FROM app_readonly`);
     await db.sql.query(`ALTER TABLE app.events DISABLE ROW LEVEL SECURITY; ALTER TABLE app.readings DISABLE ROW LEVEL SECURITY`);
   });
 

@@ -1,4 +1,3 @@
-import { describeTimescaleFeatures } from "../../resources/core/row-security";
 import { planPolicy } from "../../resources/policy/plan";
 import { policySpec } from "../../resources/policy/spec";
 import { rowSecuritySteps } from "../../resources/table/row-security";
@@ -32,9 +31,9 @@ describe("Table.rowLevelSecurity steps", () => {
   });
 
   test("enabling it on a hypertable with compression or a continuous aggregate is refused before any SQL, naming both", () => {
-    const blockers = describeTimescaleFeatures("events.t", { compression: true, continuousAggregates: ["events.t_hourly"] });
+    const blockers = ["columnstore (compression) of hypertable events.t", "continuous aggregate events.t_hourly"];
     expect(() => rowSecuritySteps('"events"."t"', "events.t", { enabled: false, forced: false }, { enabled: true, forced: false }, blockers)).toThrow(
-      /^Table events\.t: rowLevelSecurity: compression of hypertable events\.t, continuous aggregate events\.t_hourly and rowLevelSecurity of table events\.t cannot both be declared on events\.t: TimescaleDB refuses/,
+      /^Table events\.t: rowLevelSecurity: columnstore \(compression\) of hypertable events\.t, continuous aggregate events\.t_hourly and rowLevelSecurity of Table events\.t cannot both be declared on events\.t: TimescaleDB refuses/,
     );
     // already enabled (TimescaleDB let it be): nothing new to refuse
     expect(rowSecuritySteps('"events"."t"', "events.t", { enabled: true, forced: false }, { enabled: true, forced: false }, blockers)).toEqual([]);
@@ -56,7 +55,7 @@ describe("Policy plan", () => {
   });
   test("missing roles are refused before any SQL, each named", () => {
     expect(() => planPolicy(undefined, spec({ roles: ["x", "y"] }), { missingRoles: ["x", "y"], rowSecurity: true, otherPolicies: 0 })).toThrow(
-      /^Policy p on app\.t: roles: roles "x", "y" do not exist\. Create them first/,
+      /^Policy app\.t\.p: roles: roles "x", "y" do not exist\. Create them first/,
     );
   });
 });

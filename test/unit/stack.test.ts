@@ -56,7 +56,7 @@ test("dev and prod stacks differ only by config: chunk intervals and partitions 
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     program(stack);
     await settle();
-    expect(registered).toHaveLength(26);
+    expect(registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"))).toHaveLength(34);
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
     expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
@@ -79,7 +79,9 @@ test("a hypertable over a Table of the program carries the table's declared keys
       { name: "recorded_at", nullable: false },
     ],
     keys: [{ name: "biometric_events_pkey", columns: ["id", "recorded_at"] }],
+    rowLevelSecurity: false,
   });
+  expect(inputsOf("Hypertable", "events.event_store").declaredTable).toMatchObject({ rowLevelSecurity: true });
 });
 
 test("a foreign key to a Table of the program carries the referenced table's declared keys, and check judges them", async () => {
@@ -162,7 +164,7 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
-  expect(dynamic).toHaveLength(26);
+  expect(dynamic).toHaveLength(34);
   for (const r of dynamic) {
     expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
   }
@@ -172,8 +174,11 @@ test("prod has no container: every resource connects to the secret databaseUrl",
   withConfig({ "pgstrata:database": "url", "pgstrata:databaseUrl": "postgres://app@prod-db:5432/app", "pgstrata:lockTimeout": "3s" });
   program("prod");
   await settle();
-  expect(registered.filter((r) => !r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
-  for (const r of registered) expect(r.inputs.connection).toEqual({ url: "postgres://app@prod-db:5432/app", lockTimeout: "3s" });
+  // no container, image, volume or database password; roles, grants and extensions come from @pulumi/postgresql (stacks/access.ts)
+  expect(registered.filter((r) => r.type.startsWith("docker:") || r.name === "prod-db-password")).toEqual([]);
+  const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+  expect(dynamic).toHaveLength(30);
+  for (const r of dynamic) expect(r.inputs.connection).toEqual({ url: "postgres://app@prod-db:5432/app", lockTimeout: "3s" });
 });
 
 test("the database config is validated, naming the key", () => {
