@@ -98,6 +98,7 @@ test("a foreign key to a Table of the program carries the referenced table's dec
       declaredTable: {
         columns: [{ name: "id", nullable: false }, { name: "title", nullable: false }, { name: "created_at", nullable: false }],
         keys: [{ name: "tasks_pkey", columns: ["id"] }],
+        rowLevelSecurity: false,
       },
     },
     onDelete: "cascade",
