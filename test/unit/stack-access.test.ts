@@ -22,8 +22,8 @@ let registered: Registered[] = [];
 /** The monitor's request, as the engine would get it: the dependencies and provider reference of each registration. */
 const requests = new Map<string, { dependencies: string[]; provider: string }>();
 const original = MockMonitor.prototype.registerResource;
-MockMonitor.prototype.registerResource = function (this: MockMonitor, req: { getName(): string; getDependenciesList(): string[]; getProvider(): string }, callback: unknown) {
-  requests.set(req.getName(), { dependencies: req.getDependenciesList(), provider: req.getProvider() });
+MockMonitor.prototype.registerResource = function (this: MockMonitor, req: { getType(): string; getName(): string; getDependenciesList(): string[]; getProvider(): string }, callback: unknown) {
+  requests.set(`${req.getType()}::${req.getName()}`, { dependencies: req.getDependenciesList(), provider: req.getProvider() });
   return original.call(this, req as never, callback as never);
 };
 
@@ -50,7 +50,7 @@ async function program(url = "postgres://deployer:s3cret@db.internal:6432/appdb?
   const cfg = loadStackConfig("prod");
   const db = applicationDatabase(cfg, stackDatabase(cfg, "prod").connection);
   await settle();
-  for (const r of registered) Object.assign(r, requests.get(r.name));
+  for (const r of registered) Object.assign(r, requests.get(`${r.type}::${r.name}`));
   return db;
 }
 const byType = (type: string) => registered.filter((r) => r.type === type);

@@ -178,7 +178,7 @@ test("prod has no container: every resource connects to the secret databaseUrl",
   // no container, image, volume or database password; roles, grants and extensions come from @pulumi/postgresql (stacks/access.ts)
   expect(registered.filter((r) => r.type.startsWith("docker:") || r.name === "prod-db-password")).toEqual([]);
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-  expect(dynamic).toHaveLength(30);
+  expect(dynamic).toHaveLength(34);
   for (const r of dynamic) expect(r.inputs.connection).toEqual({ url: "postgres://app@prod-db:5432/app", lockTimeout: "3s" });
 });
 
