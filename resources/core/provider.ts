@@ -6,6 +6,7 @@ import { Connection, connectionSchema, inDatabase, withClient } from "./connecti
 import { Kind, Previous } from "./kind";
 import { ObjectLocks, withObjectLocks } from "./locks";
 import { once } from "./once";
+import { sqlParserReady } from "./sql-expression";
 import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { applySteps } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
@@ -259,6 +260,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
   const withoutCheckOnly = (props: object): Record<string, unknown> => Object.fromEntries(Object.entries(props).filter(([k]) => !checkOnly.includes(k)));
   return {
     async plan(inputs: Record<string, unknown>, fromNothing = false): Promise<ResourcePlan> {
+      await sqlParserReady;
       const { spec, common } = validated(kind, inputs);
       const resource = `${kind.type} ${kind.identity(spec)}`;
       const { desired, live, steps }: LivePlan<S> = fromNothing
@@ -271,6 +273,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+      await sqlParserReady;
       const v = validate(kind, news);
       const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
       const changeFailures = v.ok && old?.ok && kind.checkChange ? kind.checkChange(old.spec, v.spec) : [];
@@ -282,6 +285,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+      await sqlParserReady;
       const v = validate(kind, news);
       // Inputs not known yet (e.g. the connection of a database created in this update): nothing to read.
       if (!v.ok) return { changes: true };
@@ -301,6 +305,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async create(inputs: Record<string, unknown>) {
+      await sqlParserReady;
       const { spec, common } = validated(kind, inputs);
       const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common));
       return { id: kind.identity(spec), outs: outputs(spec, common, applied) };
@@ -318,6 +323,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async update(id: string, olds: Outputs<S>, news: Record<string, unknown>) {
+      await sqlParserReady;
       const { spec, common } = validated(kind, news);
       const key = previewKey(kind.type, id, news);
       const previewedHazards = previewed.get(key);

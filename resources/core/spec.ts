@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { expressionProblem } from "./sql-expression";
 
 /**
  * Building blocks shared by every kind's zod schema. Each is a function that
@@ -155,16 +156,18 @@ export function comment() {
 }
 
 /**
- * A SQL expression (column default, CHECK). It is SQL by nature: it is compared
- * by the server's canonical form (see core/canonical.ts), and its only
- * local check is that it cannot end one statement and start another (a `;`
- * inside a string constant or a quoted identifier such as `"x;y"` is fine).
+ * A SQL expression (column default, CHECK, policy, index predicate). It is
+ * compared by the server's canonical form (see core/canonical.ts); locally,
+ * PostgreSQL's own parser proves it is exactly one expression, so it can be
+ * pasted into DDL without closing a parenthesis, starting a constraint,
+ * commenting out what follows or adding a second value (core/sql-expression.ts).
  */
 export function sqlExpression() {
   return text()
     .min(1, "must not be empty")
-    .refine((s) => !/;/.test(s.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''")), {
-      error: "must be a single SQL expression: remove the ';'",
+    .superRefine((expression, ctx) => {
+      const problem = expressionProblem(expression);
+      if (problem) ctx.addIssue({ code: "custom", message: `must be exactly one SQL expression: ${problem}` });
     });
 }
 

@@ -1,0 +1,48 @@
+import { loadModule, parseSync } from "libpg-query";
+
+let loaded = false;
+
+/**
+ * PostgreSQL's own parser (`libpg-query`, PostgreSQL 17's grammar compiled to
+ * WebAssembly), loaded once per process. The provider awaits it before it
+ * validates any input (core/provider.ts).
+ */
+export const sqlParserReady: Promise<void> = loadModule().then(() => {
+  loaded = true;
+});
+
+/** One statement's parse tree, as much of it as this module reads. */
+type Parsed = { stmts: { stmt: { SelectStmt?: Record<string, unknown> & { op?: string; targetList?: { ResTarget: { name?: string } }[] } } }[] };
+
+/** Parse `sql`: the tree, or the parser's message (e.g. `syntax error at or near ")"`). */
+function parse(sql: string): Parsed | string {
+  try {
+    return parseSync(sql) as Parsed;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * Why `expression` is not exactly one SQL expression, or undefined when it
+ * is. Parsed by PostgreSQL's grammar as `SELECT <expression>` (one statement,
+ * one unnamed target, no other clause) and as `SELECT (<expression>)`, which
+ * also refuses a trailing `--` comment and unbalanced parentheses that would
+ * swallow or escape the DDL around the expression: `c > 0), CONSTRAINT x
+ * CHECK (c < 100`, `1 /*`, `0, junk`. Undefined, too, while the parser is
+ * not loaded yet (a program parsing a declaration for its keys): the
+ * provider validates again once it is.
+ */
+export function expressionProblem(expression: string): string | undefined {
+  if (!loaded) return undefined;
+  const bare = parse(`SELECT ${expression}`);
+  if (typeof bare === "string") return bare;
+  if (bare.stmts.length !== 1) return "it holds more than one statement (remove the ';')";
+  const select = bare.stmts[0].stmt.SelectStmt;
+  const clauses = Object.keys(select ?? {}).filter((k) => !["targetList", "limitOption", "op"].includes(k));
+  if (!select || select.op !== "SETOP_NONE" || clauses.length > 0) return "it continues past the expression";
+  if (select.targetList!.length !== 1) return `it is ${select.targetList!.length} comma-separated values`;
+  if (select.targetList![0].ResTarget.name !== undefined) return `it names its value (AS ${select.targetList![0].ResTarget.name})`;
+  const wrapped = parse(`SELECT (${expression})`);
+  return typeof wrapped === "string" ? `${wrapped} once enclosed in parentheses (an unbalanced parenthesis or a trailing -- comment)` : undefined;
+}
