@@ -177,7 +177,7 @@ describe("state written by refresh and expressions that re-parse", () => {
 
   test("an expression cannot end the statement it is part of: the scratch transaction stays rolled back", async () => {
     const evil = "0) /* ' */ ; COMMIT; CREATE TABLE public.pwned (x int); CREATE TEMP TABLE zz (y int /* ' */";
-    await expect(create({ name: "evil", columns: [{ name: "id", type: "int", default: evil }] })).rejects.toThrow(/cannot insert multiple commands into a prepared statement/);
+    await expect(create({ name: "evil", columns: [{ name: "id", type: "int", default: evil }] })).rejects.toThrow(/columns\[0\]\.default: must be exactly one SQL expression: syntax error at or near "\)"/);
     expect((await db.sql.query("SELECT to_regclass('public.pwned') AS t, to_regclass('app.evil') AS e")).rows[0]).toEqual({ t: null, e: null });
   });
 });
