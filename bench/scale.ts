@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Client, Pool } from "pg";
-import { readDimensions } from "../resources/hypertable/dimensions";
+import { readDimensions } from "../resources/core/dimensions";
 import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../test/support/capture-client";
 import * as testDatabase from "../test/support/database";
 import { createScratchDatabase } from "../test/support/database";

@@ -8,6 +8,7 @@ export { PartitionSet, PartitionSetArgs } from "./partition-set";
 export { RetentionPolicy, RetentionPolicyArgs } from "./retention";
 export { ContinuousAggregate, ContinuousAggregateArgs } from "./continuous-aggregate";
 export { requireRowLevelSecurity, RowLevelSecurityRequirement } from "./row-level-security-requirement";
+export { Index, IndexArgs } from "./table-index";
 export type { Connection } from "./core/connection";
 export { HAZARD_KINDS, HazardKind } from "./core/step";
 export { interval } from "./core/spec";

@@ -12,6 +12,7 @@ import { partitionSetKind } from "./partition-set/kind";
 import { retentionKind } from "./retention/kind";
 import { schemaKind } from "./schema/kind";
 import { tableKind } from "./table/kind";
+import { indexKind } from "./table-index/kind";
 
 export const providers: Record<string, KindProvider> = {
   Schema: providerFor(schemaKind),
@@ -22,4 +23,5 @@ export const providers: Record<string, KindProvider> = {
   PartitionSet: providerFor(partitionSetKind),
   RetentionPolicy: providerFor(retentionKind),
   ContinuousAggregate: providerFor(continuousAggregateKind),
+  Index: providerFor(indexKind),
 };

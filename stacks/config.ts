@@ -25,6 +25,9 @@ const NAMESPACE = "pgstrata";
  * | `biometricRetention` | `biometric.biometric_events` chunks older than this are dropped | `180 days` |
  * | `metricsCompressAfter` | `analytics.memory_tier_metrics` chunks older than this are compressed | `7 days` |
  * | `metricsRetention` | `analytics.memory_tier_metrics` chunks older than this are dropped | `90 days` |
+ * | `embeddingsHnswM` | HNSW `m` of `ml.task_embeddings`' cosine index (2–100) | `16` |
+ * | `embeddingsHnswEfConstruction` | HNSW `ef_construction` of that index (4–1000, ≥ 2·m) | `64` |
+ * | `embeddingsIvfflatLists` | IVFFlat `lists` of `ml.task_embeddings`' L2 index (1–32768; about rows/1000) | `100` |
  * | `lockTimeout` | `lock_timeout` of every DDL session, e.g. `5s` | `5s` |
  * | `statementTimeout` | `statement_timeout` of every session, e.g. `15min` | `15min` |
  */
@@ -43,6 +46,10 @@ function stackConfigSchema() {
     biometricRetention: interval().default("180 days"),
     metricsCompressAfter: interval().default("7 days"),
     metricsRetention: interval().default("90 days"),
+    // Ranges are pgvector's; ef_construction ≥ 2·m is checked by the Index resource at preview.
+    embeddingsHnswM: z.coerce.number().int().min(2).max(100).default(16),
+    embeddingsHnswEfConstruction: z.coerce.number().int().min(4).max(1000).default(64),
+    embeddingsIvfflatLists: z.coerce.number().int().min(1).max(32768).default(100),
     lockTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '5s' or '500ms'").optional(),
     statementTimeout: z.string().regex(/^\d+\s*(ms|s|min|h)?$/, "write a duration such as '15min' or '1h'").optional(),
   });

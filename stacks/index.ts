@@ -22,3 +22,4 @@ export const continuousAggregates = [db.userMetrics5min, db.userMetricsHourly].m
 export const rowLevelSecurity = db.rowLevelSecurity;
 /** The application role's generated password (a secret): `pulumi stack output --show-secrets appUserPassword`. */
 export const appUserPassword = db.access.roles.appPassword;
+export const indexes = [...db.eventStoreIndexes, ...db.taskEmbeddingIndexes].map((i) => i.id);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, ContinuousAggregate, Hypertable, Partition, PartitionSet, RetentionPolicy, requireRowLevelSecurity, Schema, Table, TableArgs } from "pgstrata";
+import { Connection, ContinuousAggregate, Hypertable, Index, IndexArgs, Partition, PartitionSet, RetentionPolicy, requireRowLevelSecurity, Schema, Table, TableArgs } from "pgstrata";
 import { databaseAccess } from "./access";
 import { StackConfig } from "./config";
 import { TENANT_COLUMN, TENANT_ROW_SECURITY, tenantPolicy } from "./tenancy";
@@ -248,11 +248,38 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
   const grants = [...access.grantTables("app", [accounts, documents]), ...access.grantTables("ops", [systemMetrics, auditLogs]), ...access.grantTables("events", [eventStore])];
   const tables = [eventStore, memoryTierMetrics, biometricEvents, keyMappings, systemMetrics, auditLogs, taskExecutions, tasks, taskEmbeddings, accounts, documents];
   const rowLevelSecurity = requireRowLevelSecurity({ schemas: TENANT_SCHEMAS }, { tables, policies });
+  /** An index of one of the tables above, named `<schema>.<index>` in the stack, built after the table (and its hypertable, so chunks get it too). */
+  const index = (schema: keyof typeof schemas, table: Table, after: pulumi.Resource[], name: string, args: Omit<IndexArgs, "connection" | "table" | "name">) =>
+    new Index(`${schema}.${name}`, { connection, table, name, ...args }, { dependsOn: after });
+
+  const eventStoreIndexes = [
+    // Containment queries on the payload (payload @> '{"type": …}'): jsonb_path_ops is smaller and faster than the default jsonb_ops for @>.
+    index("events", eventStore, [eventStoreHypertable], "event_store_payload_idx", { method: "gin", keys: [{ column: "payload", opclass: "jsonb_path_ops" }] }),
+    // Reading one stream in order (WHERE stream_id = $1 ORDER BY stream_version).
+    index("events", eventStore, [eventStoreHypertable], "event_store_stream_idx", { keys: [{ column: "stream_id" }, { column: "stream_version" }] }),
+  ];
+  // Nearest-neighbour search; m, ef_construction and lists differ by stack (config embeddings*).
+  const taskEmbeddingIndexes = [
+    index("ml", taskEmbeddings, [], "task_embeddings_hnsw_idx", {
+      method: "hnsw",
+      keys: [{ column: "embedding", opclass: "vector_cosine_ops" }],
+      with: { m: cfg.embeddingsHnswM, ef_construction: cfg.embeddingsHnswEfConstruction },
+      build: { maintenanceWorkMem: "512MB" },
+      comment: "Cosine nearest neighbours (ORDER BY embedding <=> $1)",
+    }),
+    index("ml", taskEmbeddings, [], "task_embeddings_ivfflat_idx", {
+      method: "ivfflat",
+      keys: [{ column: "embedding", opclass: "vector_l2_ops" }],
+      with: { lists: cfg.embeddingsIvfflatLists },
+      comment: "L2 nearest neighbours (ORDER BY embedding <-> $1)",
+    }),
+  ];
 
   return {
     schemas, eventStore, eventStoreHypertable, memoryTierMetrics, memoryTierHypertable, memoryTierRetention,
     biometricEvents, biometricHypertable, biometricRetention, userMetrics5min, userMetricsHourly, keyMappings,
     systemMetrics, systemMetricsPartitions, auditLogs, auditLogPartitions, taskExecutions, taskExecutionsArchive, taskExecutionPartitions, tasks, taskEmbeddings,
     accounts, documents, tenantTables, policies, grants, access, rowLevelSecurity,
+    eventStoreIndexes, taskEmbeddingIndexes,
   };
 }

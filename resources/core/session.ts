@@ -113,13 +113,20 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
     const inTransaction = run.steps[0].transactional;
     if (inTransaction && !inOpenTransaction) await client.query("BEGIN");
     for (const [j, s] of run.steps.entries()) {
+      const settings = Object.entries(s.settings ?? {});
+      let lost = false;
       try {
+        for (const [name, value] of settings) await client.query("SELECT set_config($1, $2, $3)", [name, value, inTransaction]);
         await runStatement(client, s.sql);
       } catch (error) {
         const e = error as ServerError;
         const failure = { run, step: run.first + j, committed, lost: sessionLost(e) };
+        lost = failure.lost;
         if (inTransaction && !failure.lost) await client.query("ROLLBACK");
         throw new Error(`${resource}: step ${failure.step + 1} of ${steps.length} failed: ${serverMessage(e)}\n  SQL: ${s.sql}\n  (${await outcome(client, steps, failure)})`);
+      } finally {
+        // Outside a transaction a setting outlives the statement: back to the session's value (set_config with NULL resets).
+        if (!inTransaction && !lost) for (const [name] of settings) await client.query("SELECT set_config($1, NULL, false)", [name]).catch(() => undefined);
       }
     }
     if (inTransaction && !inOpenTransaction) {

@@ -66,6 +66,8 @@ export interface Step {
    * by `cron.database_name`. Unset: the resource's database.
    */
   readonly database?: string;
+  /** Session settings for this statement only (e.g. `maintenance_work_mem` of an index build): `SET LOCAL` in a transaction, else set before and reset after it. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** A transactional step, without hazards unless given. */

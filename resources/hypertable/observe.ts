@@ -3,7 +3,7 @@ import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
 import { countRows } from "../table/observe";
 import { canonicalIntervals, Job, License, observedColumnstore, readColumnstore, readJobs, readLicense } from "../core/timescaledb";
-import { readDimensions } from "./dimensions";
+import { readDimensions } from "../core/dimensions";
 import { HypertableSpec } from "./spec";
 
 /** The proc of TimescaleDB's columnstore (compression) policy job. */

@@ -5,10 +5,10 @@ import { parenthesized, splitTopLevel } from "../core/sql-text";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { ROW_COUNT_CAP } from "../core/step";
 import { featuresRefusingRowSecurity } from "../core/timescaledb";
-import { readDimensions } from "../hypertable/dimensions";
+import { readDimensions } from "../core/dimensions";
 import { observedRowSecurity, ROW_SECURITY_COLUMNS, RowSecurityRow } from "./row-security";
 import { ForeignKeySpec, REFERENTIAL_ACTIONS, ReferentialAction, referencedKeyProblem } from "./foreign-key";
-import { typeChangeAvoidsRewrite } from "./column-type";
+import { typeChangeAvoidsRewrite } from "../core/column-type";
 import { Conversion, conversions } from "./conversion";
 import { ColumnSpec, TableSpec } from "./spec";
 

@@ -1,7 +1,7 @@
 import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { sameValue } from "../core/compare";
-import { typeChangeAvoidsRewrite } from "./column-type";
+import { typeChangeAvoidsRewrite } from "../core/column-type";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import type { Conversion } from "./conversion";
 import { TableFacts } from "./observe";

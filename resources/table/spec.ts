@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NATIVE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { comment, schemaName, identifier, MAX_IDENTIFIER_BYTES, sqlExpression } from "../core/spec";
-import { columnType } from "./column-type";
+import { columnType } from "../core/column-type";
 import { rowLevelSecuritySpec } from "./row-security";
 import { foreignKey, ForeignKeySpec, referencedKeyProblem } from "./foreign-key";
 

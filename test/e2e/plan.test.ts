@@ -56,11 +56,14 @@ test("an empty database: the full plan, exit 2, and nothing changed", async () =
   const before = await catalogSnapshot();
   const { code, stdout, stderr } = plan("text");
   expect({ code, stderr: stderr.replace(/^.*warning.*$/gm, "").trim() }).toEqual({ code: 2, stderr: "" });
-  expect(stdout.split("\n")[0]).toBe("SQL plan of stack dev: 34 to create, 0 to update, 0 to replace, 0 unchanged");
+  expect(stdout.split("\n")[0]).toBe("SQL plan of stack dev: 38 to create, 0 to update, 0 to replace, 0 unchanged");
   expect(stdout).toMatch(/\+ create PartitionSet ops\.system_metrics\n {4}-- planned as a create: objects it needs are created earlier in this plan\n {4}SELECT "partman"\.create_parent\(p_parent_table => 'ops\.system_metrics'/);
   expect(stdout).toContain('+ create Schema events\n    CREATE SCHEMA "events";\n    COMMENT ON SCHEMA "events" IS \'Event sourcing: append-only event streams\';');
   expect(stdout).toContain('+ create Table events.event_store\n    CREATE TABLE "events"."event_store" (');
   expect(stdout).toMatch(/\+ create Hypertable events\.event_store\n {4}-- planned as a create: objects it needs are created earlier in this plan\n {4}SELECT create_hypertable\('"events"\."event_store"'::regclass, by_range\('occurred_at', '1 day'::interval\), migrate_data => false\);/);
+  expect(stdout).toContain(
+    '+ create Index ml.task_embeddings_hnsw_idx\n    -- planned as a create: objects it needs are created earlier in this plan\n    CREATE INDEX "task_embeddings_hnsw_idx" ON "ml"."task_embeddings" USING hnsw ("embedding" "vector_cosine_ops") WITH ("ef_construction" = 64, "m" = 16);',
+  );
   expect(await catalogSnapshot()).toEqual(before);
 });
 
@@ -71,7 +74,7 @@ test("after up: no changes, exit 0", async () => {
     await provider.create(checked.inputs);
   }
   const { code, stdout } = plan("markdown");
-  expect({ code, stdout }).toEqual({ code: 0, stdout: "### pgstrata SQL plan: `dev`\n\n**0 to create, 0 to update, 0 to replace, 34 unchanged**\n\n" });
+  expect({ code, stdout }).toEqual({ code: 0, stdout: "### pgstrata SQL plan: `dev`\n\n**0 to create, 0 to update, 0 to replace, 38 unchanged**\n\n" });
 });
 
 test("a pending change: the exact SQL, exit 2; a hazard the resource does not allow: exit 1", async () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
   // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set, retention, continuous aggregates; table → policy.
   // (A stable sort: the hourly aggregate, declared after the 5-minute one it is built on, stays after it.)
-  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate", "Policy"].indexOf(r.type.split(":").pop()!);
+  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate", "Policy", "Index"].indexOf(r.type.split(":").pop()!);
   resources = captured.sort((a, b) => rank(a) - rank(b));
   cron = new Client({ connectionString: testAdminUrl() });
   await cron.connect();
@@ -76,7 +76,8 @@ test("the program declares the model's resources, with the connection secret and
   expect(names("RetentionPolicy")).toEqual(["analytics.memory_tier_metrics", "biometric.biometric_events"]);
   expect(names("ContinuousAggregate")).toEqual(["biometric.user_metrics_5min", "biometric.user_metrics_hourly"]);
   expect(names("Policy")).toEqual(["app.accounts.tenant_isolation", "app.documents.tenant_isolation", "events.event_store.tenant_isolation", "ops.audit_logs.tenant_isolation", "ops.system_metrics.tenant_isolation"]);
-  expect(resources).toHaveLength(34);
+  expect(resources).toHaveLength(38);
+  expect(names("Index")).toEqual(["events.event_store_payload_idx", "events.event_store_stream_idx", "ml.task_embeddings_hnsw_idx", "ml.task_embeddings_ivfflat_idx"]);
   for (const r of resources) {
     expect(r.secretInputs).toContain("connection");
     expect(typeof r.inputs.__provider).toBe("string");
@@ -119,6 +120,12 @@ test("first pass: Check → Create for every resource in dependency order", asyn
   );
   expect(await q("SELECT conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint WHERE conrelid = 'ml.task_embeddings'::regclass AND contype = 'f'")).toEqual([
     { conname: "task_embeddings_task_fk", def: "FOREIGN KEY (task_id) REFERENCES ml.tasks(id) ON DELETE CASCADE", convalidated: true },
+  ]);
+  expect(await q("SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('event_store_payload_idx', 'event_store_stream_idx', 'task_embeddings_hnsw_idx', 'task_embeddings_ivfflat_idx') ORDER BY 1")).toEqual([
+    { indexname: "event_store_payload_idx", indexdef: "CREATE INDEX event_store_payload_idx ON events.event_store USING gin (payload jsonb_path_ops)" },
+    { indexname: "event_store_stream_idx", indexdef: "CREATE INDEX event_store_stream_idx ON events.event_store USING btree (stream_id, stream_version) WITH (fillfactor='90')" },
+    { indexname: "task_embeddings_hnsw_idx", indexdef: "CREATE INDEX task_embeddings_hnsw_idx ON ml.task_embeddings USING hnsw (embedding vector_cosine_ops) WITH (ef_construction='64', m='16')" },
+    { indexname: "task_embeddings_ivfflat_idx", indexdef: "CREATE INDEX task_embeddings_ivfflat_idx ON ml.task_embeddings USING ivfflat (embedding) WITH (lists='100')" },
   ]);
   await q("INSERT INTO events.event_store (tenant_id, stream_id, stream_version, event_type) VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'created')");
   await q("INSERT INTO ml.tasks (title) VALUES ('index the docs'); INSERT INTO ml.task_embeddings (task_id, embedding) SELECT id, array_fill(0.5, ARRAY[256])::vector FROM ml.tasks");
@@ -170,6 +177,8 @@ test("first pass: Check → Create for every resource in dependency order", asyn
   // Every policy's job is reported with its last run on the resource's `jobs` output.
   const retention = state.get(dynamic("RetentionPolicy").find((r) => r.name === "biometric.biometric_events")!.urn)!;
   expect(retention.outputs.jobs).toEqual([expect.objectContaining({ proc: "policy_retention", scheduled: true, lastRunStatus: null, totalFailures: 0 })]);
+  // A chunk made after the index was declared carries it (TimescaleDB copies a hypertable's indexes to new chunks).
+  expect(await q("SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = '_timescaledb_internal' AND indexname LIKE '%event_store_payload_idx'")).toEqual([{ n: 1 }]);
 });
 
 test("second pass: Check → Diff reports no changes for any resource", async () => {
@@ -197,6 +206,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
   await cron.query("SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`]);
   await q("ALTER TABLE ml.task_embeddings DROP CONSTRAINT task_embeddings_task_fk");
   await q("ALTER POLICY tenant_isolation ON app.accounts TO app_user");
+  await q("ALTER INDEX ml.task_embeddings_hnsw_idx SET (m = 32)");
   const drifted = new Map<string, string[]>();
   for (const r of resources) {
     const s = state.get(r.urn)!;
@@ -212,6 +222,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
     "PartitionSet ops.audit_logs": ["maintenance"],
     "Table ml.task_embeddings": ["foreignKeys"],
     "Policy app.accounts.tenant_isolation": ["roles"],
+    "Index ml.task_embeddings_hnsw_idx": ["with"],
   });
   const keyMappings = state.get(dynamic("Table").find((r) => r.name === "encrypted.key_mappings")!.urn)!;
   const algorithm = (keyMappings.outputs.columns as PropertyMap[]).find((c) => c.name === "algorithm");
@@ -236,6 +247,7 @@ test("out-of-band change: Read shows exactly the drift (a paused job too), Diff 
   expect(await q("SELECT scheduled FROM timescaledb_information.jobs WHERE hypertable_name = 'biometric_events' AND proc_name = 'policy_retention'")).toEqual([{ scheduled: true }]);
   expect(await q("SELECT pg_get_expr(adbin, adrelid) AS d FROM pg_attrdef WHERE adrelid = 'encrypted.key_mappings'::regclass AND adnum = 3")).toEqual([{ d: "'aes-256-gcm'::text" }]);
   expect((await cron.query("SELECT schedule, active FROM cron.job WHERE jobname LIKE '% ' || $1", [`${new URL(db.url).pathname.slice(1)}.ops.audit_logs`])).rows).toEqual([{ schedule: "@hourly", active: true }]);
+  expect(await q("SELECT reloptions FROM pg_class WHERE oid = 'ml.task_embeddings_hnsw_idx'::regclass")).toEqual([{ reloptions: ["ef_construction=64", "m=16"] }]);
   for (const r of resources) {
     const s = state.get(r.urn)!;
     expect((await host.read(s.id, r.urn, s.outputs, s.inputs)).properties).toEqual(s.outputs);

@@ -1,4 +1,4 @@
-import { canonicalColumnType, typeChangeAvoidsRewrite } from "../../resources/table/column-type";
+import { canonicalColumnType, typeChangeAvoidsRewrite } from "../../resources/core/column-type";
 import { quoteIdent } from "../../resources/core/quote";
 import { scratchDatabase } from "../support/scratch";
 import { ACCEPTED_SPELLINGS, REJECTED_BY_SERVER, TYPE_CHANGES } from "../unit/column-type.cases";

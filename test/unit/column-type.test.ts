@@ -1,4 +1,4 @@
-import { canonicalColumnType, columnType, typeChangeAvoidsRewrite } from "../../resources/table/column-type";
+import { canonicalColumnType, columnType, typeChangeAvoidsRewrite } from "../../resources/core/column-type";
 import { ACCEPTED_SPELLINGS, REJECTED_BY_SERVER, TYPE_CHANGES } from "./column-type.cases";
 
 // The expected spellings are PostgreSQL's own: test/integration/column-type.test.ts

@@ -48,15 +48,21 @@ const program = (stack: string) => {
 };
 const inputsOf = (type: string, name: string) => registered.find((r) => r.type === `pulumi-nodejs:dynamic/pgstrata:${type}` && r.name === name)!.inputs;
 
-test("dev and prod stacks differ only by config: chunk intervals and partitions come from it", async () => {
+test("dev and prod stacks differ only by config: chunk intervals, partitions and vector index parameters come from it", async () => {
   for (const [stack, config] of [
-    ["dev", { "pgstrata:eventsChunkInterval": "1 day", "pgstrata:metricsHashPartitions": "2", "pgstrata:systemMetricsRetention": "3 months", "pgstrata:auditLogRetention": "6 months" }],
-    ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8", "pgstrata:systemMetricsRetention": "13 months", "pgstrata:auditLogRetention": "84 months" }],
+    ["dev", { "pgstrata:eventsChunkInterval": "1 day", "pgstrata:metricsHashPartitions": "2", "pgstrata:systemMetricsRetention": "3 months", "pgstrata:auditLogRetention": "6 months", "pgstrata:embeddingsHnswM": "8", "pgstrata:embeddingsHnswEfConstruction": "32", "pgstrata:embeddingsIvfflatLists": "10" }],
+    ["prod", { "pgstrata:eventsChunkInterval": "7 days", "pgstrata:metricsHashPartitions": "8", "pgstrata:systemMetricsRetention": "13 months", "pgstrata:auditLogRetention": "84 months", "pgstrata:embeddingsHnswM": "24", "pgstrata:embeddingsHnswEfConstruction": "128", "pgstrata:embeddingsIvfflatLists": "1000" }],
   ] as const) {
     withConfig({ "pgstrata:databaseUrl": "postgres://app@db:5432/app", ...config });
     program(stack);
     await settle();
-    expect(registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"))).toHaveLength(34);
+    expect(registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"))).toHaveLength(38);
+    expect(inputsOf("Index", "ml.task_embeddings_hnsw_idx")).toMatchObject({
+      schema: "ml", table: "task_embeddings", method: "hnsw", keys: [{ column: "embedding", opclass: "vector_cosine_ops" }],
+      with: { m: Number(config["pgstrata:embeddingsHnswM"]), ef_construction: Number(config["pgstrata:embeddingsHnswEfConstruction"]) },
+      declaredTable: { columns: expect.arrayContaining([{ name: "embedding", type: "vector(256)" }]) },
+    });
+    expect(inputsOf("Index", "ml.task_embeddings_ivfflat_idx")).toMatchObject({ method: "ivfflat", with: { lists: Number(config["pgstrata:embeddingsIvfflatLists"]) } });
     expect(inputsOf("Hypertable", "events.event_store")).toMatchObject({ schema: "events", table: "event_store", timeColumn: "occurred_at", chunkInterval: config["pgstrata:eventsChunkInterval"] });
     expect(inputsOf("Hypertable", "analytics.memory_tier_metrics")).toMatchObject({ hashDimension: { column: "host", partitions: Number(config["pgstrata:metricsHashPartitions"]) } });
     expect(inputsOf("Table", "encrypted.key_mappings")).toMatchObject({ schema: "encrypted", name: "key_mappings" });
@@ -165,7 +171,7 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
-  expect(dynamic).toHaveLength(34);
+  expect(dynamic).toHaveLength(38);
   for (const r of dynamic) {
     expect(r.inputs.connection).toEqual({ host: "127.0.0.1", port: 55433, database: "postgres", user: "postgres", password: "generated-password", sslmode: "disable" });
   }
@@ -178,7 +184,7 @@ test("prod has no container: every resource connects to the secret databaseUrl",
   // no container, image, volume or database password; roles, grants and extensions come from @pulumi/postgresql (stacks/access.ts)
   expect(registered.filter((r) => r.type.startsWith("docker:") || r.name === "prod-db-password")).toEqual([]);
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
-  expect(dynamic).toHaveLength(34);
+  expect(dynamic).toHaveLength(38);
   for (const r of dynamic) expect(r.inputs.connection).toEqual({ url: "postgres://app@prod-db:5432/app", lockTimeout: "3s" });
 });
 
