@@ -11,8 +11,11 @@ export const sqlParserReady: Promise<void> = loadModule().then(() => {
   loaded = true;
 });
 
+/** A node of the parse tree, as libpg-query's JSON: `{ NodeType: { …fields } }`. */
+export type ParseNode = Record<string, unknown>;
+
 /** One statement's parse tree, as much of it as this module reads. */
-type Parsed = { stmts: { stmt: { SelectStmt?: Record<string, unknown> & { op?: string; targetList?: { ResTarget: { name?: string } }[] } } }[] };
+type Parsed = { stmts: { stmt: { SelectStmt?: Record<string, unknown> & { op?: string; targetList?: { ResTarget: { name?: string; val: ParseNode } }[] } } }[] };
 
 /** Parse `sql`: the tree, or the parser's message (e.g. `syntax error at or near ")"`). */
 function parse(sql: string): Parsed | string {
@@ -45,4 +48,22 @@ export function expressionProblem(expression: string): string | undefined {
   if (select.targetList![0].ResTarget.name !== undefined) return `it names its value (AS ${select.targetList![0].ResTarget.name})`;
   const wrapped = parse(`SELECT (${expression})`);
   return typeof wrapped === "string" ? `${wrapped} once enclosed in parentheses (an unbalanced parenthesis or a trailing -- comment)` : undefined;
+}
+
+/**
+ * The parse tree of `expression` (one that {@link expressionProblem} accepts),
+ * for rules about what it contains; undefined when it is not one expression
+ * or the parser is not loaded yet.
+ */
+export function expressionTree(expression: string): ParseNode | undefined {
+  if (!loaded || expressionProblem(expression) !== undefined) return undefined;
+  const parsed = parse(`SELECT ${expression}`) as Parsed;
+  return parsed.stmts[0].stmt.SelectStmt!.targetList![0].ResTarget.val;
+}
+
+/** Whether `node` (a parse tree) holds a node of type `type` anywhere, e.g. `SubLink` (a subquery). */
+export function containsNode(node: unknown, type: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => containsNode(n, type));
+  if (node === null || typeof node !== "object") return false;
+  return Object.entries(node).some(([key, value]) => key === type || containsNode(value, type));
 }

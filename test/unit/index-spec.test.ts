@@ -3,7 +3,7 @@ import { indexKind } from "../../resources/table-index/kind";
 import { planIndex } from "../../resources/table-index/plan";
 import { IndexedTable } from "../../resources/table-index/observe";
 import { IndexSpec } from "../../resources/table-index/spec";
-import { loadSqlParser } from "../../resources/core/sql-parser";
+import { sqlParserReady } from "../../resources/core/sql-expression";
 
 const provider = providerFor(indexKind);
 const declaredTable = { columns: [{ name: "id", type: "bigint" }, { name: "embedding", type: "vector(256)" }, { name: "wide", type: "vector(2001)" }, { name: "half", type: "halfvec(3072)" }, { name: "body", type: "text" }] };
@@ -43,7 +43,7 @@ describe("bad input fails at check, naming the property and the fix", () => {
 });
 
 describe("planIndex", () => {
-  beforeAll(loadSqlParser);
+  beforeAll(() => sqlParserReady);
   const spec = (inputs: Record<string, unknown>): IndexSpec => indexKind.schema().parse({ schema: "ml", table: "docs", name: "docs_idx", ...inputs }) as IndexSpec;
   const table = (t: Partial<IndexedTable>): IndexedTable => ({ relkind: "r", hypertable: false, hasRows: true, columns: [], partitions: [], ...t });
 
