@@ -1,10 +1,8 @@
 import type { PoolClient } from "pg";
+import { ROW_COUNT_CAP } from "../core/step";
 import { Connection, inDatabase, withClient } from "../core/connection";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { PartitionSetSpec } from "./spec";
-
-/** Row counts stop at this cap: enough to state what is at stake. */
-export const ROW_COUNT_CAP = 10_000;
 
 /** Where the set's pieces live, read in one round trip before anything else. */
 export interface SetContext {

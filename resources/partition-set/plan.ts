@@ -1,6 +1,6 @@
 import { quoteIdent, quoteLiteral, qualifiedName } from "../core/quote";
-import { describeRows, Hazard, Step, step } from "../core/step";
-import { jobName, parentTable, PartitionSetFacts, ROW_COUNT_CAP, SetContext } from "./observe";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
+import { jobName, parentTable, PartitionSetFacts, SetContext } from "./observe";
 import { PartitionSetSpec } from "./spec";
 
 const label = (s: PartitionSetSpec) => `PartitionSet ${parentTable(s)}`;

@@ -1,11 +1,9 @@
 import type { PoolClient } from "pg";
+import { ROW_COUNT_CAP } from "../core/step";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { boundSql, parseBound } from "./bound";
 import { PartitionSpec } from "./spec";
-
-/** Row counts stop at this cap: enough to state what is at stake without scanning a large partition. */
-export const ROW_COUNT_CAP = 10_000;
 
 const label = (p: { schema: string; name: string }) => `Partition ${p.schema}.${p.name}`;
 const parentOf = (p: PartitionSpec) => qualifiedName(p.schema, p.parent);

@@ -1,8 +1,8 @@
 import { sameValue } from "../core/compare";
 import { qualifiedName, quoteIdent, quoteIdentList } from "../core/quote";
-import { describeRows, Hazard, Step, step } from "../core/step";
+import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { boundSql } from "./bound";
-import { PartitionFacts, ROW_COUNT_CAP } from "./observe";
+import { PartitionFacts } from "./observe";
 import { PartitionSpec } from "./spec";
 
 const label = (p: PartitionSpec) => `Partition ${p.schema}.${p.name}`;
