@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { sameValue } from "../core/compare";
+import { canonicalFixedPoint } from "../core/canonical";
 import { readDimensions } from "../core/dimensions";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
@@ -177,17 +177,8 @@ export async function canonicalizeIndex(client: PoolClient, desired: IndexSpec):
   if (!table) return desired;
   const problems = indexProblems(desired, table.columns);
   if (problems.length > 0) throw new Error(`${label}: ${problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("\n")}`);
-  let current = desired;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const next = await buildAndReadBack(client, current, label);
-    if (sameValue(next, current)) break;
-    current = next;
-  }
-  return current;
+  return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current, label));
 }
-
-/** Rounds of canonicalization; PostgreSQL's deparsed text is stable after the second. */
-const MAX_ROUNDS = 3;
 
 const SCRATCH_TABLE = "pgstrata_index_scratch";
 
