@@ -105,6 +105,16 @@ function parseInterval(text: string): { scaledMicroseconds: bigint } | { problem
 }
 
 /**
+ * Whether `text` (an {@link interval} in its grammar) is a whole number of
+ * days, months counted as 30 days and years as 360, as TimescaleDB converts
+ * an interval to microseconds; false when it does not parse.
+ */
+export function isWholeDays(text: string): boolean {
+  const parsed = parseInterval(text);
+  return "scaledMicroseconds" in parsed && parsed.scaledMicroseconds % (DAY * 10n ** BigInt(SCALE)) === 0n;
+}
+
+/**
  * The intervals PostgreSQL and TimescaleDB can use as a length: at least one
  * microsecond (less is stored as zero) and at most 2^63 - 1 microseconds
  * (TimescaleDB converts job and policy intervals to a 64-bit microsecond
@@ -172,14 +182,15 @@ export function sqlExpression() {
 }
 
 /**
- * A table's declared columns (name, nullability), PRIMARY KEY / UNIQUE
+ * A table's declared columns (name, nullability, type), PRIMARY KEY / UNIQUE
  * keys and row security, as a `Table` of the same program declares them: carried by the
  * resources that build on a table (a hypertable, a foreign key's referenced
  * table) so that `check` can judge rules that involve both.
  */
 export function declaredTable() {
   return z.strictObject({
-    columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean() })),
+    /** `type`: the column type in the server's spelling (core/column-type.ts), e.g. `date`; unset in states written before it was carried. */
+    columns: z.array(z.strictObject({ name: identifier(), nullable: z.boolean(), type: z.string().optional() })),
     keys: z.array(z.strictObject({ name: identifier(), columns: z.array(identifier()) })),
     /** The table declares `rowLevelSecurity.enabled` (TimescaleDB then refuses compression and continuous aggregates on it). */
     rowLevelSecurity: z.boolean().default(false),

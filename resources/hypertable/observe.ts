@@ -52,6 +52,8 @@ export interface HypertableFacts {
   tableExists: boolean;
   /** pg_class.relkind of the relation named `table` (`r` a table, `v` a view, `p` a partitioned table, …); unset when it does not exist. */
   relkind?: string;
+  /** The time column's type in the server's spelling (`date`, `timestamp with time zone`); unset when the table has no such column. */
+  timeColumnType?: string;
   /** Rows in the table, exact up to the table kind's count cap. */
   rows: number;
   /** The live PRIMARY KEY / UNIQUE constraints of the table. */
@@ -81,13 +83,16 @@ export interface HypertableFacts {
 export const NO_TABLE: Omit<HypertableFacts, "license"> = { tableExists: false, rows: 0, keys: [], carried: [], rowSecurity: false, compressedChunks: 0 };
 
 /**
- * Reads, in one statement, whether the table exists, its keys and what a
- * conversion back must carry over; then its row count (capped).
+ * Reads, in one statement, whether the table exists, its time column's type,
+ * its keys and what a conversion back must carry over; then its row count
+ * (capped).
  */
 export async function hypertableFacts(client: PoolClient, desired: HypertableSpec): Promise<HypertableFacts> {
   const relation = qualifiedName(desired.schema, desired.table);
-  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean; relkind: string }>(
+  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean; relkind: string; time_column_type: string | null }>(
     `SELECT c.relrowsecurity AS row_security, c.relkind,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped) AS time_column_type,
             (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
                     'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
                                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
@@ -131,7 +136,7 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
                   UNION ALL (SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
                               WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND f.pronamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1)) AS carried
        FROM pg_class c WHERE c.oid = to_regclass($1)`,
-    [relation],
+    [relation, desired.timeColumn],
   );
   const license = await readLicense(client);
   if (rows.length === 0) return { ...NO_TABLE, license };
@@ -141,6 +146,7 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
   return {
     tableExists: true,
     relkind: rows[0].relkind,
+    timeColumnType: rows[0].time_column_type ?? undefined,
     rows: await countRows(client, relation),
     keys: rows[0].keys ?? [],
     carried: rows[0].carried ?? [],

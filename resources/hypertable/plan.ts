@@ -5,7 +5,7 @@ import { syncIdentitySequences } from "../table/plan";
 import { alterJob, planColumnstore, refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";
 import { HypertableFacts, NO_TABLE } from "./observe";
-import { HypertableSpec, keyProblems } from "./spec";
+import { dateChunkIntervalProblem, HypertableSpec, keyProblems } from "./spec";
 
 const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
 /** pg_class.relkind in words (docs §52.11 "pg_class"). */
@@ -39,7 +39,8 @@ export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSp
 
 /**
  * Steps from `live` (undefined: a plain table) to `desired`. Throws before any
- * SQL when it cannot work: the table is missing, a key lacks a partitioning
+ * SQL when it cannot work: the table is missing, a `date` time column is
+ * given a chunk interval of other than whole days, a key lacks a partitioning
  * column being added (checked against the live constraints, so it also holds
  * for tables this program does not declare), or the table holds rows without
  * `migrateData`.
@@ -55,6 +56,10 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     const what = RELATION_KINDS[f.relkind] ?? `a relation of kind '${f.relkind}'`;
     const why = f.relkind === "p" ? "TimescaleDB cannot partition a natively partitioned table" : "TimescaleDB makes hypertables of tables only";
     throw new Error(`${name(desired)}: table: ${desired.schema}.${desired.table} is ${what}, not a table: ${why}. Name a table (declared with a Table resource).`);
+  }
+  if (!live || live.chunkInterval !== desired.chunkInterval) {
+    const problem = dateChunkIntervalProblem(`${desired.schema}.${desired.table}`, desired.timeColumn, f.timeColumnType, desired.chunkInterval);
+    if (problem) throw new Error(`${name(desired)}: ${problem}`);
   }
   if (!live || (desired.hashDimension && !live.hashDimension)) {
     const problems = keyProblems({ ...desired, declaredTable: { keys: f.keys } });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
-import { declaredTable, schemaName, identifier, interval } from "../core/spec";
+import { declaredTable, schemaName, identifier, interval, isWholeDays } from "../core/spec";
 import { columnstoreSettings, jobSchedule, rowSecurityConflict } from "../core/timescaledb";
 
 /**
@@ -15,6 +15,20 @@ const CHUNK_INTERVAL_BOUNDS = {
   max: 2n ** 63n - 1n,
   message: "chunkInterval must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 296533 years), as TimescaleDB stores it in microseconds (a month as 30 days): choose e.g. '1 day' or '7 days'",
 };
+
+/**
+ * TimescaleDB keeps a `date` time column's chunks on day boundaries: an
+ * interval that is not a whole number of days (months as 30, years as 360) is
+ * refused by create_hypertable and set_chunk_time_interval ("invalid interval
+ * for date dimension"; TimescaleDB src/dimension.c, checked on 2.29 under
+ * both licenses: test/integration/chunk-interval.test.ts). The columnstore,
+ * retention and refresh policies take any interval on such a table.
+ * Undefined when `chunkInterval` suits a column of type `type`.
+ */
+export function dateChunkIntervalProblem(relation: string, column: string, type: string | undefined, chunkInterval: string): string | undefined {
+  if (type !== "date" || isWholeDays(chunkInterval)) return undefined;
+  return `chunkInterval ${JSON.stringify(chunkInterval)} is not a whole number of days, and the time column "${column}" of ${relation} is of type date, whose chunks TimescaleDB cuts on day boundaries ("invalid interval for date dimension"): use whole days, e.g. '1 day', '7 days' or '1 month' (30 days), or make the column timestamptz`;
+}
 
 /**
  * A TimescaleDB hypertable over an existing table (TimescaleDB docs
@@ -33,7 +47,7 @@ export function hypertableSpec() {
       table: identifier(),
       /** The time dimension's column (timestamptz, timestamp or date, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */
       timeColumn: identifier(),
-      /** Time range of one chunk, a PostgreSQL interval from 1 microsecond to `106751991 days 04:00:54.775807` (months count as 30 days). Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
+      /** Time range of one chunk, a PostgreSQL interval from 1 microsecond to `106751991 days 04:00:54.775807` (months count as 30 days); whole days when the time column is of type `date`. Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
       chunkInterval: interval(CHUNK_INTERVAL_BOUNDS).default("7 days"),
       /** Optional hash (space) dimension: `column` and `partitions` (1–32767). Partitions change in place (`set_number_partitions`); adding one works on a hypertable with data (`add_dimension`); removing one or changing its column replaces the hypertable. */
       hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
@@ -63,8 +77,12 @@ export function hypertableSpec() {
       const column = h.declaredTable.columns.find((c) => c.name === h.timeColumn);
       if (!column) {
         ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `table ${h.schema}.${h.table} declares no column "${h.timeColumn}": name one of ${h.declaredTable.columns.map((c) => c.name).join(", ")}` });
-      } else if (column.nullable) {
-        ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `time column "${h.timeColumn}" of ${h.schema}.${h.table} is nullable: declare it nullable: false (TimescaleDB makes it NOT NULL)` });
+      } else {
+        if (column.nullable) {
+          ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `time column "${h.timeColumn}" of ${h.schema}.${h.table} is nullable: declare it nullable: false (TimescaleDB makes it NOT NULL)` });
+        }
+        const dateProblem = dateChunkIntervalProblem(`${h.schema}.${h.table}`, h.timeColumn, column.type, h.chunkInterval);
+        if (dateProblem) ctx.addIssue({ code: "custom", path: ["chunkInterval"], message: dateProblem });
       }
       // On the property the user wrote (declaredTable is filled in by Hypertable from the Table).
       const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];

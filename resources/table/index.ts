@@ -19,7 +19,7 @@ export type ForeignKeyArgs = Omit<ForeignKeyInput, "references"> & {
 export type TableArgs = Omit<ResourceArgs<TableInput>, "foreignKeys"> & { foreignKeys?: ForeignKeyArgs[] };
 
 /** What a table declaration says about its columns and keys (see core/spec.ts `declaredTable`). */
-export type DeclaredTable = { columns: { name: string; nullable: boolean }[]; keys: { name: string; columns: string[] }[]; rowLevelSecurity: boolean };
+export type DeclaredTable = { columns: { name: string; nullable: boolean; type: string }[]; keys: { name: string; columns: string[] }[]; rowLevelSecurity: boolean };
 
 /**
  * A PostgreSQL table. ID: `schema.name`. Adopts an existing table of that name
@@ -47,7 +47,7 @@ export class Table extends DatabaseResource {
     this.declared = args;
   }
 
-  /** The columns' nullability, the PRIMARY KEY / UNIQUE constraints and whether row security is enabled, as this table's own spec resolves them (unset when it does not validate: the table reports that). */
+  /** The columns' nullability and type, the PRIMARY KEY / UNIQUE constraints and whether row security is enabled, as this table's own spec resolves them (unset when it does not validate: the table reports that). */
   declaredShape(): pulumi.Output<DeclaredTable | undefined> {
     const { schema, name, columns, primaryKey, uniqueConstraints, checkConstraints, rowLevelSecurity } = this.declared;
     return pulumi.output({ schema, name, columns, primaryKey, uniqueConstraints, checkConstraints, rowLevelSecurity }).apply((raw) => {
@@ -55,7 +55,7 @@ export class Table extends DatabaseResource {
       if (!parsed.success) return undefined;
       const { columns, primaryKey, uniqueConstraints } = parsed.data;
       return {
-        columns: columns.map((c) => ({ name: c.name, nullable: c.nullable })),
+        columns: columns.map((c) => ({ name: c.name, nullable: c.nullable, type: c.type })),
         keys: [...(primaryKey ? [primaryKey] : []), ...uniqueConstraints].map((k) => ({ name: k.name!, columns: k.columns })),
         rowLevelSecurity: parsed.data.rowLevelSecurity?.enabled ?? false,
       };

@@ -78,11 +78,11 @@ test("a hypertable over a Table of the program carries the table's declared keys
   await settle();
   expect(inputsOf("Hypertable", "biometric.biometric_events").declaredTable).toEqual({
     columns: [
-      { name: "id", nullable: false },
-      { name: "subject_id", nullable: false },
-      { name: "sensor", nullable: false },
-      { name: "reading", nullable: false },
-      { name: "recorded_at", nullable: false },
+      { name: "id", nullable: false, type: "bigint" },
+      { name: "subject_id", nullable: false, type: "uuid" },
+      { name: "sensor", nullable: false, type: "text" },
+      { name: "reading", nullable: false, type: "double precision" },
+      { name: "recorded_at", nullable: false, type: "timestamp with time zone" },
     ],
     keys: [{ name: "biometric_events_pkey", columns: ["id", "recorded_at"] }],
     rowLevelSecurity: false,
@@ -102,7 +102,7 @@ test("a foreign key to a Table of the program carries the referenced table's dec
       table: { schema: "ml", name: "tasks" },
       columns: ["id"],
       declaredTable: {
-        columns: [{ name: "id", nullable: false }, { name: "title", nullable: false }, { name: "created_at", nullable: false }],
+        columns: [{ name: "id", nullable: false, type: "bigint" }, { name: "title", nullable: false, type: "text" }, { name: "created_at", nullable: false, type: "timestamp with time zone" }],
         keys: [{ name: "tasks_pkey", columns: ["id"] }],
         rowLevelSecurity: false,
       },
@@ -129,6 +129,16 @@ test("a Table whose primary key lacks the time column is rejected at check of it
   expect(failures).toEqual([
     { property: "timeColumn", reason: expect.stringMatching(/constraint bad_pkey \(id\) of app\.bad does not include partitioning column "at".*Add "at" to the constraint's columns/) },
   ]);
+});
+
+test("a Table whose time column is a date is rejected at check of its Hypertable when the chunk interval is part of a day", async () => {
+  withConfig({});
+  const connection = { url: "postgres://app@db:5432/app" };
+  const table = new Table("daily", { connection, schema: "app", name: "daily", columns: [{ name: "day", type: "DATE", nullable: false }, { name: "total", type: "bigint" }] });
+  new Hypertable("daily", { connection, table, timeColumn: "day", chunkInterval: "12 hours" });
+  await settle();
+  const { failures } = await providerFor(hypertableKind).check!({}, inputsOf("Hypertable", "daily"));
+  expect(failures).toEqual([{ property: "chunkInterval", reason: expect.stringMatching(/^chunkInterval "12 hours" is not a whole number of days, and the time column "day" of app\.daily is of type date.*use whole days, e\.g\. '1 day'/) }]);
 });
 
 test("bad stack config fails with one error naming every bad key", () => {
