@@ -66,19 +66,43 @@ function validate<S extends object>(kind: Kind<S, unknown>, raw: Record<string, 
 
 const propertyPath = (path: PropertyKey[]) => path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "");
 
-/** The property names a zod object schema (possibly refined or piped into a transform) accepts. */
-function knownProperties(schema: z.ZodType): string[] {
-  const s = schema as unknown as { shape?: Record<string, unknown>; in?: z.ZodType };
-  return s.shape ? Object.keys(s.shape) : s.in ? knownProperties(s.in) : [];
+/** What a zod schema's definition holds, as far as {@link schemaAt} walks it. */
+type SchemaDef = { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+
+/**
+ * The schema that validates the value at `path` of `schema`'s input, through
+ * optional, nullable, default, readonly and catch wrappers, transforms (the
+ * schema piped into them) and array elements; undefined where the path
+ * leaves what can be walked (a union).
+ */
+function schemaAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+  const def = schema._zod.def as SchemaDef;
+  const inner = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
+  if (inner) return schemaAt(inner, path);
+  if (path.length === 0) return schema;
+  const [key, ...rest] = path;
+  const next = def.type === "object" && typeof key === "string" ? def.shape?.[key] : def.type === "array" && typeof key === "number" ? def.element : undefined;
+  return next && schemaAt(next, rest);
 }
 
-/** One check failure per zod issue: unknown properties are reported under their own name, missing ones as required. */
+/** The property names the object schema at `path` of `schema` accepts (none when there is no object there). */
+function knownProperties(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const object = schemaAt(schema, path);
+  const shape = object && (object._zod.def as SchemaDef).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * One check failure per zod issue: unknown properties are reported under their
+ * own path with the properties known at that path (`columns[0].bogus` lists a
+ * column's properties), missing ones as required.
+ */
 function failuresOf(issue: z.core.$ZodIssue, value: unknown, schema: z.ZodType): pulumi.dynamic.CheckFailure[] {
   if (issue.code === "unrecognized_keys") {
-    const known = issue.path[0] === "connection" ? Object.keys(connectionSchema().shape) : knownProperties(schema);
+    const known = knownProperties(issue.path[0] === "connection" ? commonSchema() : schema, issue.path);
     return issue.keys.map((key) => ({
       property: propertyPath([...issue.path, key]),
-      reason: `unknown property ${JSON.stringify(key)}: remove it, or use one of ${known.join(", ")}`,
+      reason: `unknown property ${JSON.stringify(key)}: remove it${known.length > 0 ? `, or use one of ${known.join(", ")}` : ""}`,
     }));
   }
   const reason = value === undefined && issue.code === "invalid_type" && !issue.message.startsWith("required") ? `required: ${issue.message}` : issue.message;

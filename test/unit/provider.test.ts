@@ -33,6 +33,24 @@ test("check returns the validated inputs: defaults filled, types in the server's
   expect(JSON.stringify(inputs)).not.toContain("undefined");
 });
 
+test("an unknown property is reported at its path, with the properties known there as the alternatives", async () => {
+  const { failures } = await providerFor(tableKind).check!({}, {
+    ...table,
+    bogus: 1,
+    columns: [{ ...table.columns[0], bogus: 1 }, table.columns[1]],
+    rowLevelSecurity: { enabled: true, bogus: 1 },
+    connection: { ...connection, bogus: 1 },
+  });
+  const alternatives = (property: string) => failures!.find((f) => f.property === property)?.reason.replace(/^unknown property "bogus": remove it, or use one of /, "");
+  expect(failures!.map((f) => f.property).sort()).toEqual(["bogus", "columns[0].bogus", "connection.bogus", "rowLevelSecurity.bogus"]);
+  expect(alternatives("columns[0].bogus")).toBe("name, type, nullable, default, identity");
+  expect(alternatives("rowLevelSecurity.bogus")).toBe("enabled, forced");
+  expect(alternatives("connection.bogus")).toMatch(/^url, host, port, database, user, password, sslmode,/);
+  expect(alternatives("bogus")).toMatch(/^schema, name, columns, /);
+  const ht = await providerFor(hypertableKind).check!({}, { connection, schema: "app", table: "t", timeColumn: "at", hashDimension: { column: "id", partitions: 2, bogus: 1 } });
+  expect(ht.failures).toEqual([{ property: "hashDimension.bogus", reason: 'unknown property "bogus": remove it, or use one of column, partitions' }]);
+});
+
 describe("diff without the database", () => {
   const provider = providerFor(tableKind);
   const outputsOf = async (inputs: object) => ({ ...(await provider.check!({}, inputs)).inputs, observed: {}, appliedSql: ["CREATE TABLE …"], __provider: "exports.handler = …" });
