@@ -21,11 +21,12 @@ function heading(e: PlanEntry): string {
   return `${SYMBOL[e.plan.action]} ${e.plan.action} ${e.plan.resource}${replaces}`;
 }
 
-/** The body under a heading: the error, or the SQL in order with each step's hazards as comments. */
+/** The body under a heading: the error, or the SQL in order with each step's hazards and notice as comments. */
 function body(e: PlanEntry): string[] {
   if ("error" in e) return e.error.split("\n");
   const lines = e.plan.steps.flatMap((s) => [
     ...s.hazards.map((h) => `-- [${h.kind}${e.plan.refused.includes(h) ? ", not allowed: up refuses this plan" : ""}] ${h.message}`),
+    ...(s.notice ? [`-- [note] ${s.notice}`] : []),
     ...(s.transactional ? [] : ["-- (runs outside a transaction)"]),
     `${s.sql};`,
   ]);

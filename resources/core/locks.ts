@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type { PoolClient, QueryResult } from "pg";
+import type { ApplyWatch } from "./progress";
 import { applySteps, markOpenTransaction, sessionLost } from "./session";
 import { Step } from "./step";
 
@@ -58,13 +59,14 @@ function lockCalls(fn: string, locks: Lock[], combine = ", "): string {
  * Taking the locks costs one statement when no other apply holds them;
  * otherwise the wait is bounded by `statement_timeout`, not by the short
  * `lock_timeout` meant for DDL on busy tables. A failure rolls the
- * transaction back.
+ * transaction back. `watch`: who watches the steps run (see {@link applySteps}).
  */
 export async function withObjectLocks<T>(
   client: PoolClient,
   resource: string,
   locks: ObjectLocks,
   fn: (apply: (steps: readonly Step[]) => Promise<void>) => Promise<T>,
+  watch?: ApplyWatch,
 ): Promise<T> {
   const held = ordered(locks);
   let inTransaction = true;
@@ -84,7 +86,7 @@ export async function withObjectLocks<T>(
       if (steps.length === 0) return;
       if (inTransaction && steps.every((s) => s.transactional)) {
         inTransaction = false; // a failed step rolls the transaction back
-        await applySteps(client, resource, steps, true);
+        await applySteps(client, resource, steps, { inOpenTransaction: true, watch });
         inTransaction = true;
         return;
       }
@@ -95,7 +97,7 @@ export async function withObjectLocks<T>(
         inTransaction = false;
         markOpenTransaction(client, false);
       }
-      await applySteps(client, resource, steps);
+      await applySteps(client, resource, steps, { watch });
     });
     if (inTransaction) {
       inTransaction = false;

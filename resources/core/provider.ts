@@ -3,9 +3,11 @@ import type { PoolClient } from "pg";
 import { z } from "zod";
 import { canonicalJson, changedProperties, keepDeclaredWhereUnchanged, plainJson, sameValue } from "./compare";
 import { Connection, connectionSchema, inDatabase, withClient } from "./connection";
+import { engineLog } from "./engine-log";
 import { Kind, Previous } from "./kind";
 import { ObjectLocks, withObjectLocks } from "./locks";
 import { once } from "./once";
+import { ApplyWatch, indexBuildProgress } from "./progress";
 import { sqlParserReady } from "./sql-expression";
 import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { applySteps } from "./session";
@@ -30,7 +32,7 @@ interface CommonInputs {
 type Outputs<S> = S & CommonInputs & { observed: S; appliedSql: string[]; jobs?: JobStatus[] };
 
 /** Properties that are bookkeeping, not declared state: never validated or diffed. */
-const BOOKKEEPING = ["__provider", "observed", "appliedSql", "jobs"];
+const BOOKKEEPING = ["__provider", "__urn", "observed", "appliedSql", "jobs"];
 
 function declaredPart(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([k]) => !BOOKKEEPING.includes(k)));
@@ -205,17 +207,23 @@ const previewKey = (type: string, id: string, news: Record<string, unknown>) => 
  * apply of the same object cannot change it between observing and applying,
  * while applies of independent objects run in parallel. `previewedHazards`:
  * the hazard fingerprint of the plan a preview showed; a plan whose hazards
- * differ is refused.
+ * differ is refused. Step notices and the progress of running steps go to
+ * the engine's log under the resource's URN `urn` (core/engine-log.ts).
  */
 async function converge<S extends object, F>(
   kind: Kind<S, F>,
   client: PoolClient,
   spec: S,
   common: CommonInputs,
+  urn: unknown,
   previous?: Previous<S>,
   previewedHazards?: string,
 ): Promise<Applied<S>> {
   const name = resourceName(kind, spec);
+  const watch: ApplyWatch = {
+    log: engineLog(typeof urn === "string" ? urn : undefined),
+    progress: (pid) => withClient(name, common.connection, (other) => indexBuildProgress(other, pid)),
+  };
   return withObjectLocks(client, name, locksOf(kind, spec), async (apply) => {
     const { desired, observed, steps } = await planAgainstLive(kind, client, spec, common.connection, previous);
     if (previewedHazards !== undefined && previewedHazards !== hazardFingerprint(steps)) {
@@ -229,7 +237,7 @@ async function converge<S extends object, F>(
     const after = steps.length === 0 ? observed : await kind.observe(client, desired, common.connection);
     if (!after) throw new Error(`${name}: the object is missing right after it was applied; something dropped it concurrently`);
     return { observed: after, appliedSql: steps.map((s) => s.sql), jobs: await kind.jobs?.(client, after) };
-  });
+  }, watch);
 }
 
 /**
@@ -304,7 +312,9 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       if (changeFailures.length > 0) return { inputs: news, failures: changeFailures };
       // An unknown value may be a valid name, but what the schema derives from
       // it (e.g. a default constraint name) is not known yet: keep the inputs as sent.
-      if (v.ok) return { inputs: holdsUnknown(news) ? news : plainJson(withoutCheckOnly({ ...v.spec, ...v.common })) };
+      // `__urn` (core/resource.ts) travels on to create and update, which report to the engine under it.
+      const urn = typeof news.__urn === "string" ? { __urn: news.__urn } : {};
+      if (v.ok) return { inputs: holdsUnknown(news) ? news : plainJson({ ...withoutCheckOnly({ ...v.spec, ...v.common }), ...urn }) };
       return v.failures.length === 0 && v.unknown ? { inputs: news } : { inputs: news, failures: v.failures };
     },
 
@@ -331,7 +341,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     async create(inputs: Record<string, unknown>) {
       await sqlParserReady;
       const { spec, common } = validated(kind, inputs);
-      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common));
+      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common, inputs.__urn));
       return { id: kind.identity(spec), outs: outputs(spec, common, applied) };
     },
 
@@ -353,7 +363,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const previewedHazards = previewed.get(key);
       previewed.delete(key);
       const previous = previousOf<S>(olds as unknown as Record<string, unknown>);
-      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common, previous, previewedHazards));
+      const applied = await withClient(resourceName(kind, spec), common.connection, (client) => converge(kind, client, spec, common, news.__urn, previous, previewedHazards));
       return { outs: outputs(spec, common, applied) };
     },
 

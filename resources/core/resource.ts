@@ -24,7 +24,8 @@ export abstract class DatabaseResource extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...inputs, connection: pulumi.secret(inputs.connection) },
+      // Its own URN, which dynamic providers are not given: the provider reports to the engine's log under it (core/engine-log.ts).
+      { ...inputs, connection: pulumi.secret(inputs.connection), __urn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/pgstrata:${type}`, opts?.parent) },
       pulumi.mergeOptions(opts, { aliases: [{ type: `pulumi-nodejs:dynamic/pgschema:${type}` }] }),
       "pgstrata",
       type,

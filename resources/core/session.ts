@@ -1,5 +1,6 @@
 import type { PoolClient, QueryConfig } from "pg";
 import type { Connection } from "./connection";
+import { ApplyWatch, watchProgress } from "./progress";
 import { quoteIdent } from "./quote";
 import { Step } from "./step";
 
@@ -102,11 +103,16 @@ interface Failure {
  * undone. When the session was lost (pg_terminate_backend, failover), the
  * server rolled back the open transaction and nothing can be undone: the
  * error lists the statements to run by hand; losing it during COMMIT leaves
- * the outcome unknown, and the error says so. `inOpenTransaction`: every step
- * is transactional and runs in the caller's open transaction, which the
- * caller commits (a failure still rolls it back).
+ * the outcome unknown, and the error says so.
+ *
+ * Options: `inOpenTransaction`, every step is transactional and runs in the
+ * caller's open transaction, which the caller commits (a failure still rolls
+ * it back); `watch`, each step's `notice` goes to the resource's engine log
+ * as a warning when the step starts, and while a step runs its progress is
+ * the resource's status line (core/progress.ts).
  */
-export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[], inOpenTransaction = false): Promise<void> {
+export async function applySteps(client: PoolClient, resource: string, steps: readonly Step[], options: { inOpenTransaction?: boolean; watch?: ApplyWatch } = {}): Promise<void> {
+  const { inOpenTransaction = false, watch } = options;
   if (inOpenTransaction && !steps.every((s) => s.transactional)) throw new Error(`${resource}: steps outside a transaction cannot run in an open one`);
   let committed = 0;
   for (const run of transactions(steps)) {
@@ -115,6 +121,8 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
     for (const [j, s] of run.steps.entries()) {
       const settings = Object.entries(s.settings ?? {});
       let lost = false;
+      if (s.notice) watch?.log.warning(`${resource}: ${s.notice}`);
+      const stopWatching = watch ? watchProgress((client as unknown as { processID: number }).processID, watch) : () => undefined;
       try {
         for (const [name, value] of settings) await client.query("SELECT set_config($1, $2, $3)", [name, value, inTransaction]);
         await runStatement(client, s.sql);
@@ -125,6 +133,7 @@ export async function applySteps(client: PoolClient, resource: string, steps: re
         if (inTransaction && !failure.lost) await client.query("ROLLBACK");
         throw new Error(`${resource}: step ${failure.step + 1} of ${steps.length} failed: ${serverMessage(e)}\n  SQL: ${s.sql}\n  (${await outcome(client, steps, failure)})`);
       } finally {
+        stopWatching();
         // Outside a transaction a setting outlives the statement: back to the session's value (set_config with NULL resets).
         if (!inTransaction && !lost) for (const [name] of settings) await client.query("SELECT set_config($1, NULL, false)", [name]).catch(() => undefined);
       }

@@ -68,6 +68,8 @@ export interface Step {
   readonly database?: string;
   /** Session settings for this statement only (e.g. `maintenance_work_mem` of an index build): `SET LOCAL` in a transaction, else set before and reset after it. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** A warning for whoever watches `pulumi up`, sent to the resource's engine log when the step starts (core/engine-log.ts) and printed by `npm run plan`, e.g. an IVFFlat index built on an empty table. */
+  readonly notice?: string;
 }
 
 /** A transactional step, without hazards unless given. */

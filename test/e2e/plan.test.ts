@@ -64,6 +64,10 @@ test("an empty database: the full plan, exit 2, and nothing changed", async () =
   expect(stdout).toContain(
     '+ create Index ml.task_embeddings_hnsw_idx\n    -- planned as a create: objects it needs are created earlier in this plan\n    CREATE INDEX "task_embeddings_hnsw_idx" ON "ml"."task_embeddings" USING hnsw ("embedding" "vector_cosine_ops") WITH ("ef_construction" = 64, "m" = 16);',
   );
+  // The IVFFlat index would be built on the table the plan creates, empty: the plan says what `up` will warn of.
+  expect(stdout).toMatch(
+    /\+ create Index ml\.task_embeddings_ivfflat_idx\n {4}-- planned as a create: objects it needs are created earlier in this plan\n {4}-- \[note\] IVFFlat index ml\.task_embeddings_ivfflat_idx is built on an empty table: .*\n {4}CREATE INDEX "task_embeddings_ivfflat_idx"/,
+  );
   expect(await catalogSnapshot()).toEqual(before);
 });
 

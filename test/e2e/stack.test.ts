@@ -6,6 +6,7 @@
  */
 import * as path from "path";
 import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../support/capture-client";
+import { FakeEngine } from "../support/fake-engine";
 import { ProviderHost } from "../support/provider-host";
 import { Client } from "pg";
 import { testAdminUrl } from "../support/database";
@@ -14,6 +15,8 @@ import { scratchDatabase } from "../support/scratch";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let host: ProviderHost;
+/** The engine the host is told about (its first argument), recording the Log calls the provider makes. */
+let engine: FakeEngine;
 /** pg_cron's database on the test server, where the partition sets' jobs live. */
 let cron: Client;
 let resources: CapturedResource[];
@@ -44,7 +47,8 @@ beforeAll(async () => {
   resources = captured.sort((a, b) => rank(a) - rank(b));
   cron = new Client({ connectionString: testAdminUrl() });
   await cron.connect();
-  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgstrata", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
+  engine = await FakeEngine.start();
+  host = await ProviderHost.start({ cwd: REPO_ROOT, project: "pgstrata", config: cfg, secretKeys: ["pgstrata:databaseUrl"], engineAddress: engine.address });
 });
 
 afterAll(async () => {
@@ -58,6 +62,7 @@ afterAll(async () => {
   }
   await cron?.end();
   await db?.close();
+  await engine?.stop();
 });
 
 const q = async (sql: string, params: unknown[] = []) => (await db.sql.query(sql, params)).rows;
@@ -126,6 +131,12 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { indexname: "event_store_stream_idx", indexdef: "CREATE INDEX event_store_stream_idx ON events.event_store USING btree (stream_id, stream_version) WITH (fillfactor='90')" },
     { indexname: "task_embeddings_hnsw_idx", indexdef: "CREATE INDEX task_embeddings_hnsw_idx ON ml.task_embeddings USING hnsw (embedding vector_cosine_ops) WITH (ef_construction='64', m='16')" },
     { indexname: "task_embeddings_ivfflat_idx", indexdef: "CREATE INDEX task_embeddings_ivfflat_idx ON ml.task_embeddings USING ivfflat (embedding) WITH (lists='100')" },
+  ]);
+  // The IVFFlat index was built on the empty table: the engine shows one warning, under the index's own URN (passed as __urn), and nothing else warns.
+  const ivfflat = dynamic("Index").find((r) => r.name === "ml.task_embeddings_ivfflat_idx")!;
+  expect(ivfflat.inputs.__urn).toBe(ivfflat.urn);
+  expect(engine.logs.filter((l) => !l.ephemeral)).toEqual([
+    { severity: 2, ephemeral: false, urn: ivfflat.urn, message: expect.stringMatching(/^Index ml\.task_embeddings_ivfflat_idx: IVFFlat index ml\.task_embeddings_ivfflat_idx is built on an empty table/) },
   ]);
   await q("INSERT INTO events.event_store (tenant_id, stream_id, stream_version, event_type) VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'created')");
   await q("INSERT INTO ml.tasks (title) VALUES ('index the docs'); INSERT INTO ml.task_embeddings (task_id, embedding) SELECT id, array_fill(0.5, ARRAY[256])::vector FROM ml.tasks");

@@ -38,6 +38,8 @@ export interface RpcTiming {
 
 /** Options for {@link ProviderHost.start}. */
 export interface ProviderHostOptions {
+  /** The engine's address, the host's first argument (e.g. a test/support/fake-engine.ts); default `127.0.0.1:1`, where nothing listens. */
+  engineAddress?: string;
   /** Project root; the host's cwd (where `require("pg")` in provider code resolves). */
   cwd: string;
   /** Project name, exported to the host as `PULUMI_NODEJS_PROJECT`. */
@@ -104,7 +106,7 @@ export class ProviderHost {
   static async start(opts: ProviderHostOptions): Promise<ProviderHost> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [opts.cwd] });
     const t0 = performance.now();
-    const child = spawn(nodeBinary(opts.cwd), [entry, "127.0.0.1:1"], {
+    const child = spawn(nodeBinary(opts.cwd), [entry, opts.engineAddress ?? "127.0.0.1:1"], {
       cwd: opts.cwd,
       env: { ...process.env, PULUMI_NODEJS_PROJECT: opts.project },
       stdio: ["pipe", "pipe", "pipe"],
