@@ -1,5 +1,6 @@
 import { providerFor } from "../../resources/core/provider";
 import { temporaryName } from "../../resources/table/constraints";
+import { hypertableKind } from "../../resources/hypertable/kind";
 import { tableKind } from "../../resources/table/kind";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
@@ -79,6 +80,58 @@ describe("Table.foreignKeys conformance cycle", () => {
         allow: { allowHazards: ["data-loss"] },
       },
       verifyDeleted: async () => expect((await q("SELECT to_regclass('shop.orders') AS t"))[0].t).toBeNull(),
+    };
+  });
+});
+
+describe("Table.foreignKeys conformance cycle on a hypertable", () => {
+  const readings = (url: string) => ({
+    connection: { url },
+    schema: "shop",
+    name: "readings",
+    columns: [
+      { name: "customer_id", type: "bigint", nullable: false },
+      { name: "value", type: "double precision" },
+      { name: "at", type: "timestamptz", nullable: false },
+    ],
+    foreignKeys: [{ name: "readings_customer_fk", columns: ["customer_id"], references: { table: { schema: "shop", name: "customers" }, columns: ["id"] }, onDelete: "cascade" }],
+  });
+  conformanceCycle(() => db.sql, () => {
+    const base = readings(db.url);
+    return {
+      provider,
+      inputs: base,
+      // As a program declares it: a Hypertable over the Table, created after it.
+      afterCreate: async () => {
+        const hypertable = providerFor(hypertableKind);
+        const { inputs } = await hypertable.check!({}, { connection: { url: db.url }, schema: "shop", table: "readings", timeColumn: "at", chunkInterval: "1 day" });
+        await hypertable.create(inputs);
+        await q("INSERT INTO shop.readings SELECT 1 + g % 10, g, now() - g * interval '1 hour' FROM generate_series(1, 100) g");
+      },
+      verifyCreated: async () => {
+        expect(await q("SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_name = 'readings'")).toEqual([{ n: 1 }]);
+        expect(await constraints("shop.readings")).toEqual([
+          { conname: "readings_customer_fk", def: "FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON DELETE CASCADE", valid: true },
+        ]);
+      },
+      drift: { sql: "ALTER TABLE shop.readings DROP CONSTRAINT readings_customer_fk", property: "foreignKeys" },
+      update: {
+        inputs: { ...base, foreignKeys: [{ ...base.foreignKeys[0], onDelete: "restrict" }] },
+        verify: async () => {
+          expect(await constraints("shop.readings")).toEqual([
+            { conname: "readings_customer_fk", def: "FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON DELETE RESTRICT", valid: true },
+          ]);
+          // TimescaleDB enforces the hypertable's key on its chunks' rows.
+          await expect(q("INSERT INTO shop.readings VALUES (999, 0, now())")).rejects.toThrow(/violates foreign key constraint/);
+        },
+      },
+      replace: { inputs: { ...base, name: "samples" }, property: "name" },
+      refuseDelete: {
+        prepare: async () => undefined,
+        error: /\[data-loss\] dropping table shop\.readings discards its 100 rows/,
+        allow: { allowHazards: ["data-loss"] },
+      },
+      verifyDeleted: async () => expect((await q("SELECT to_regclass('shop.readings') AS t"))[0].t).toBeNull(),
     };
   });
 });

@@ -12,6 +12,8 @@ export interface ConformanceCase {
   provider: pulumi.dynamic.ResourceProvider;
   /** The desired inputs (connection included). */
   inputs: Props;
+  /** What the program does next with the created object, through other resources' providers (e.g. a Hypertable made of the Table); before `verifyCreated`. */
+  afterCreate?(): Promise<void>;
   /** Asserts the object exists in the catalogs as `inputs` declares. */
   verifyCreated(sql: Client): Promise<void>;
   /** An out-of-band change (psql) and the one property a refresh must report as drifted. */
@@ -43,6 +45,7 @@ export function conformanceCycle(sql: () => Client, make: () => ConformanceCase)
     const created = await c.provider.create(inputs);
     id = created.id;
     outs = created.outs as Props;
+    await c.afterCreate?.();
     await c.verifyCreated(sql());
   });
 
