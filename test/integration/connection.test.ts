@@ -31,7 +31,9 @@ async function enableServerTls(admin: Client, cert: string, key: string): Promis
     await admin.query("SELECT lo_export($1, $2), lo_unlink($1)", [rows[0].o, `${dir}/${name}`]);
   }
   // lo_export creates files 0644; the server refuses a key file with group or world access.
-  await admin.query(`DO $$ BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || quote_ident(current_setting('data_directory')) || '/pgstrata-test.key'); END $$`);
+  // No rows go to chmod, which reads none: a row written after it exited failed the COPY with
+  // "could not close pipe to external command: Broken pipe" (seen once on a loaded machine).
+  await admin.query(`DO $$ BEGIN EXECUTE format('COPY (SELECT WHERE false) TO PROGRAM %L', 'chmod 600 ' || quote_ident(current_setting('data_directory')) || '/pgstrata-test.key'); END $$`);
   await admin.query("ALTER SYSTEM SET ssl_cert_file = 'pgstrata-test.crt'");
   await admin.query("ALTER SYSTEM SET ssl_key_file = 'pgstrata-test.key'");
   await admin.query("ALTER SYSTEM SET ssl = on");
