@@ -4,7 +4,9 @@
  * CONCURRENTLY with the `build` settings, observe) against the same
  * statement sent by a plain pg client with the same session settings.
  * Alternates the two, several rounds; prints each time, the medians and
- * their ratio (goal: provider ≤ 1.1 × plain). Asserts nothing.
+ * their ratio (goal: provider ≤ 1.1 × plain), with the provider reporting
+ * its progress to an engine (test/support/fake-engine.ts) every 2 s as under
+ * `pulumi up`; prints the status lines the last build sent. Asserts nothing.
  *
  *   npx ts-node --transpile-only bench/hnsw-build.ts [rows=100000] [rounds=2]
  */
@@ -12,9 +14,12 @@ import { Client } from "pg";
 import { providerFor } from "../resources/core/provider";
 import { indexKind } from "../resources/table-index/kind";
 import { createScratchDatabase, startTestServers } from "../test/support/database";
+import { FakeEngine } from "../test/support/fake-engine";
 
 const DIMENSIONS = 256;
 const BUILD = { maintenanceWorkMem: "1GB", parallelWorkers: 1 };
+
+const URN = "urn:pulumi:bench::pgstrata::pulumi-nodejs:dynamic/pgstrata:Index::public.items_embedding_idx";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -22,6 +27,8 @@ async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 100_000);
   const rounds = Number(process.argv[3] ?? 2);
   const servers = await startTestServers();
+  const engine = await FakeEngine.start();
+  process.env.PULUMI_NODEJS_ENGINE = engine.address; // read at the provider's first message
   const db = await createScratchDatabase(servers.timescale.adminUrl, "bench_hnsw");
   const sql = new Client({ connectionString: db.url });
   try {
@@ -37,10 +44,11 @@ async function main(): Promise<void> {
 
     const provider = providerFor(indexKind);
     const inputs = (await provider.check!({}, {
-      connection: { url: db.url, statementTimeout: "2h" }, schema: "public", table: "items", name: "items_embedding_idx",
+      __urn: URN, connection: { url: db.url, statementTimeout: "2h" }, schema: "public", table: "items", name: "items_embedding_idx",
       method: "hnsw", keys: [{ column: "embedding", opclass: "vector_cosine_ops" }], with: { m: 16, ef_construction: 64 }, build: BUILD,
     })).inputs;
     const viaProvider = async () => {
+      engine.logs.length = 0;
       const t = process.hrtime.bigint();
       const { id, outs } = await provider.create(inputs);
       const seconds = Number(process.hrtime.bigint() - t) / 1e9;
@@ -68,10 +76,12 @@ async function main(): Promise<void> {
         `max_parallel_maintenance_workers ${BUILD.parallelWorkers}\n  statement: ${statement}\n` +
         `  median: plain client ${median(plain).toFixed(2)} s, provider ${median(provided).toFixed(2)} s, ratio ${(median(provided) / median(plain)).toFixed(3)} (goal ≤ 1.1)\n`,
     );
+    const status = engine.logs.filter((l) => l.ephemeral && l.urn === URN).map((l) => l.message);
+    process.stdout.write(`  status lines the last provider build sent (every 2 s): ${status.length}\n${[...new Set(status)].map((m) => `    ${m}`).join("\n")}\n`);
   } finally {
     await sql.end();
     await db.drop();
-    await Promise.all([servers.timescale.stop(), servers.apache.stop()]);
+    await Promise.all([servers.timescale.stop(), servers.apache.stop(), engine.stop()]);
   }
 }
 
