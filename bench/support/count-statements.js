@@ -3,7 +3,8 @@
  * counts what every pg client of the host sends — round trips (queries) and
  * statements (a simple-protocol text holding `a; b; c` counts three) — and
  * writes `{ "roundTrips": n, "statements": m }` to $PGSTRATA_BENCH_COUNTS
- * every 50 ms while it changes.
+ * every 50 ms while it changes. Required by a bench in process
+ * (bench/read-cost.ts), it counts that process's clients: `counts` is exported.
  */
 const fs = require("fs");
 const { Client } = require("pg");
@@ -25,7 +26,9 @@ Client.prototype.query = function (config, ...rest) {
   return query.call(this, config, ...rest);
 };
 
-setInterval(() => {
+module.exports = { counts };
+
+if (file) setInterval(() => {
   if (!dirty) return;
   dirty = false;
   fs.writeFileSync(file, JSON.stringify(counts));

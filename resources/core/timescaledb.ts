@@ -15,9 +15,16 @@ export type License = "timescale" | "apache" | undefined;
 
 /** The server's TimescaleDB license (a per-server setting; TimescaleDB docs "About licenses"). */
 export async function readLicense(client: PoolClient): Promise<License> {
-  const { rows } = await client.query<{ license: string | null }>("SELECT current_setting('timescaledb.license', true) AS license");
-  const license = rows[0].license;
-  return license === "timescale" || license === "apache" ? license : undefined;
+  const { rows } = await client.query<{ license: string | null }>(`SELECT ${LICENSE_SQL} AS license`);
+  return licenseOf(rows[0].license);
+}
+
+/** The SQL expression of the license setting (text, null without TimescaleDB), for a statement that reads more. */
+export const LICENSE_SQL = "current_setting('timescaledb.license', true)";
+
+/** The {@link License} of the setting's text. */
+export function licenseOf(setting: string | null): License {
+  return setting === "timescale" || setting === "apache" ? setting : undefined;
 }
 
 /**
@@ -122,30 +129,34 @@ export interface LiveColumnstore {
 }
 
 /**
- * Reads, in one statement, whether the columnstore of hypertable `relation`
- * (quoted qualified name; for a continuous aggregate, its materialization
- * hypertable) is enabled, its segmentby / orderby (from
+ * A JSON object (null when `$1.$2` is not a hypertable): whether the
+ * columnstore of hypertable `$1.$2` (for a continuous aggregate, its
+ * materialization hypertable) is enabled, its segmentby / orderby (from
  * `_timescaledb_catalog.compression_settings`, the arrays behind
  * `timescaledb_information.hypertable_columnstore_settings`), and how many of
- * its chunks are compressed.
+ * its chunks are compressed. Read from TimescaleDB's catalog by the
+ * hypertable's name (an index lookup), with the tests of
+ * `timescaledb_information.hypertables` (`compression_enabled`: status bit 4)
+ * and `timescaledb_information.chunks` (`is_compressed`: status bit 1, OSM
+ * chunks left out): both views read every hypertable before they filter.
  */
-export async function readColumnstore(client: PoolClient, relation: string): Promise<LiveColumnstore> {
-  const { rows } = await client.query(
-    `SELECT h.compression_enabled AS enabled, s.segmentby::text[] AS segment_by,
-            (SELECT json_agg(json_build_object('column', o.col, 'order', CASE WHEN o.des THEN 'DESC' ELSE 'ASC' END,
-                                               'nulls', CASE WHEN o.nf THEN 'FIRST' ELSE 'LAST' END) ORDER BY o.i)
-               FROM unnest(s.orderby::text[], s.orderby_desc, s.orderby_nullsfirst) WITH ORDINALITY o(col, des, nf, i)) AS order_by,
-            (SELECT count(*)::int FROM timescaledb_information.chunks c
-              WHERE c.hypertable_schema = h.hypertable_schema AND c.hypertable_name = h.hypertable_name AND c.is_compressed) AS compressed
-       FROM timescaledb_information.hypertables h
-       LEFT JOIN _timescaledb_catalog.compression_settings s ON s.relid = to_regclass($1)
-      WHERE format('%I.%I', h.hypertable_schema, h.hypertable_name)::regclass = to_regclass($1)`,
-    [relation],
-  );
-  const r = rows[0];
-  return r
-    ? { enabled: r.enabled, segmentBy: r.segment_by, orderBy: r.order_by, compressedChunks: r.compressed }
-    : { enabled: false, segmentBy: null, orderBy: null, compressedChunks: 0 };
+export const COLUMNSTORE_SQL = `
+(SELECT json_build_object(
+          'enabled', (h.status & 4) = 4,
+          'segmentBy', s.segmentby::text[],
+          'orderBy', (SELECT json_agg(json_build_object('column', o.col, 'order', CASE WHEN o.des THEN 'DESC' ELSE 'ASC' END,
+                                                        'nulls', CASE WHEN o.nf THEN 'FIRST' ELSE 'LAST' END) ORDER BY o.i)
+                        FROM unnest(s.orderby::text[], s.orderby_desc, s.orderby_nullsfirst) WITH ORDINALITY o(col, des, nf, i)),
+          'compressedChunks', (SELECT count(*)::int FROM _timescaledb_catalog.chunk c
+                                WHERE c.hypertable_id = h.id AND c.osm_chunk IS FALSE AND (c.status & 1) = 1
+                                  AND EXISTS (SELECT FROM pg_class r WHERE r.oid = c.relid)))
+   FROM _timescaledb_catalog.hypertable h
+   LEFT JOIN _timescaledb_catalog.compression_settings s ON s.relid = format('%I.%I', h.schema_name, h.table_name)::regclass
+  WHERE h.schema_name = $1 AND h.table_name = $2)`;
+
+/** What {@link COLUMNSTORE_SQL} yields, for a relation that is not a hypertable too. */
+export function liveColumnstore(json: LiveColumnstore | null): LiveColumnstore {
+  return json ?? { enabled: false, segmentBy: null, orderBy: null, compressedChunks: 0 };
 }
 
 /** `live` in the canonical shape of `desired`: unset segmentBy / orderBy are echoed (TimescaleDB's choice is not diffed). */
@@ -219,21 +230,51 @@ export interface Job {
 const INTERVAL_CONFIG_KEYS = ["compress_after", "compress_created_before", "drop_after", "drop_created_before", "start_offset", "end_offset"];
 
 /**
- * The policy jobs on hypertable or continuous aggregate `schema.name` (TimescaleDB
- * docs "timescaledb_information.jobs", "job_stats"), in one round trip.
+ * A JSON array of the policy jobs on hypertable or continuous aggregate
+ * `$1.$2` ({@link Job}s, by job id), with the columns and texts of
+ * `timescaledb_information.jobs` and `job_stats` (TimescaleDB docs), read
+ * from TimescaleDB's catalog by the object's name: `job_stats` reads
+ * `pg_stat_activity` and every job before it filters.
  */
+export const JOBS_SQL = `
+COALESCE((SELECT json_agg(json_build_object(
+            'jobId', j.id, 'proc', j.proc_name, 'scheduleInterval', j.schedule_interval::text, 'scheduled', j.scheduled,
+            'config', (SELECT jsonb_object_agg(k, CASE WHEN k IN (${INTERVAL_CONFIG_KEYS.map(quoteLiteral).join(", ")}) AND jsonb_typeof(v) = 'string'
+                                                       THEN to_jsonb((v #>> '{}')::interval::text) ELSE v END)
+                         FROM jsonb_each(j.config) e(k, v)),
+            'lastRunStatus', CASE WHEN s.last_finish < '4714-11-24 00:00:00+00 BC'::timestamptz THEN NULL
+                                  WHEN s.last_finish IS NOT NULL AND s.last_run_success THEN 'Success'
+                                  WHEN s.last_finish IS NOT NULL AND NOT s.last_run_success THEN 'Failed' END,
+            'lastRunStartedAt', s.last_start::text,
+            'totalFailures', COALESCE(s.total_failures, 0)) ORDER BY j.id)
+            FROM _timescaledb_catalog.bgw_job j LEFT JOIN _timescaledb_internal.bgw_job_stat s ON s.job_id = j.id
+           WHERE j.proc_schema = '_timescaledb_functions'
+             AND j.hypertable_id IN (SELECT h.id FROM _timescaledb_catalog.hypertable h WHERE h.schema_name = $1 AND h.table_name = $2
+                                     UNION ALL
+                                     SELECT a.mat_hypertable_id FROM _timescaledb_catalog.continuous_agg a WHERE a.user_view_schema = $1 AND a.user_view_name = $2)), '[]')`;
+
+/** The policy jobs on hypertable or continuous aggregate `schema.name` ({@link JOBS_SQL}), in one round trip. */
 export async function readJobs(client: PoolClient, schema: string, name: string): Promise<Job[]> {
-  const { rows } = await client.query<Job>(
-    `SELECT j.job_id AS "jobId", j.proc_name AS proc, j.schedule_interval::text AS "scheduleInterval", j.scheduled,
-            (SELECT jsonb_object_agg(k, CASE WHEN k = ANY ($3) AND jsonb_typeof(v) = 'string' THEN to_jsonb((v #>> '{}')::interval::text) ELSE v END)
-               FROM jsonb_each(j.config) e(k, v)) AS config,
-            s.last_run_status AS "lastRunStatus", s.last_run_started_at::text AS "lastRunStartedAt", COALESCE(s.total_failures, 0)::int AS "totalFailures"
-       FROM timescaledb_information.jobs j LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
-      WHERE j.hypertable_schema = $1 AND j.hypertable_name = $2 AND j.proc_schema = '_timescaledb_functions'
-      ORDER BY j.job_id`,
-    [schema, name, INTERVAL_CONFIG_KEYS],
-  );
-  return rows;
+  const { rows } = await client.query<{ jobs: Job[] }>(`SELECT ${JOBS_SQL} AS jobs`, [schema, name]);
+  return rows[0].jobs;
+}
+
+/** The jobs an observe read in the statement that read the object, by the object it returned ({@link rememberJobs}). */
+const jobsOfObserved = new WeakMap<object, Job[]>();
+
+/** Keeps `jobs`, read in the same statement as `live`, for {@link observedJobs}; returns `live`. */
+export function rememberJobs<T extends object>(jobs: Job[], live: T): T {
+  jobsOfObserved.set(live, jobs);
+  return live;
+}
+
+/**
+ * The jobs on `schema.name` for the `jobs` output of an object an observe just
+ * returned: those it read with the object when it kept them
+ * ({@link rememberJobs}), else read now.
+ */
+export async function observedJobs(client: PoolClient, live: object, schema: string, name: string): Promise<Job[]> {
+  return jobsOfObserved.get(live) ?? readJobs(client, schema, name);
 }
 
 /** What a resource reports about its jobs on every refresh (the `jobs` output): a failing policy is visible without another tool. */

@@ -1,7 +1,7 @@
 import { Kind } from "../core/kind";
 import { relationLock, schemaLock } from "../core/locks";
 import { once } from "../core/once";
-import { jobStatus, readJobs } from "../core/timescaledb";
+import { jobStatus, observedJobs } from "../core/timescaledb";
 import { canonicalizeHypertable, COMPRESSION_PROC, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
 import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
 import { HypertableSpec, hypertableSpec } from "./spec";
@@ -18,8 +18,9 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   replaces: hypertableReplaces,
   observe: observeHypertable,
   canonicalize: canonicalizeHypertable,
-  facts: hypertableFacts,
+  facts: (client, desired, live) => hypertableFacts(client, desired, { rows: !live, carried: false }),
+  dropFacts: (client, live) => hypertableFacts(client, live, { rows: true, carried: true }),
   plan: planHypertable,
-  jobs: async (client, live) => jobStatus((await readJobs(client, live.schema, live.table)).filter((j) => j.proc === COMPRESSION_PROC)),
+  jobs: async (client, live) => jobStatus((await observedJobs(client, live, live.schema, live.table)).filter((j) => j.proc === COMPRESSION_PROC)),
   drop: dropHypertable,
 };

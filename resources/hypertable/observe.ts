@@ -1,9 +1,9 @@
 import type { PoolClient } from "pg";
 import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
-import { countRows } from "../table/observe";
-import { canonicalIntervals, Job, License, observedColumnstore, readColumnstore, readJobs, readLicense } from "../core/timescaledb";
-import { readDimensions } from "../core/dimensions";
+import { cappedRowCount } from "../core/row-count";
+import { canonicalIntervals, COLUMNSTORE_SQL, Job, JOBS_SQL, License, LICENSE_SQL, licenseOf, LiveColumnstore, liveColumnstore, observedColumnstore, rememberJobs } from "../core/timescaledb";
+import { Dimension, DIMENSIONS_SQL, timescaleMissing } from "../core/dimensions";
 import { HypertableSpec } from "./spec";
 
 /** The proc of TimescaleDB's columnstore (compression) policy job. */
@@ -11,32 +11,36 @@ export const COMPRESSION_PROC = "policy_compression";
 
 /**
  * Live dimensions of the hypertable (timescaledb_information.dimensions), its
- * columnstore settings and its columnstore policy job; undefined when the
- * table is not a hypertable. `migrateData` and `declaredTable` are echoed from
- * `desired`, and so are `segmentBy` / `orderBy` / `scheduleInterval` that
- * `desired` leaves to TimescaleDB.
+ * columnstore settings and its columnstore policy job, in one statement;
+ * undefined when the table is not a hypertable. `migrateData` and
+ * `declaredTable` are echoed from `desired`, and so are `segmentBy` /
+ * `orderBy` / `scheduleInterval` that `desired` leaves to TimescaleDB. The
+ * jobs read with it are kept for the `jobs` output ({@link observedJobs}).
  */
 export async function observeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec | undefined> {
-  const rows = await readDimensions(client, desired.schema, desired.table);
-  if (!rows) {
-    throw new Error(
-      `Hypertable ${desired.schema}.${desired.table}: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb (it must be in shared_preload_libraries).`,
-    );
-  }
-  const time = rows.find((d) => d.dimension_type === "Time");
+  const { rows } = await client
+    .query<{ dimensions: Dimension[]; columnstore: LiveColumnstore | null; jobs: Job[] }>(
+      `SELECT ${DIMENSIONS_SQL} AS dimensions, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs`,
+      [desired.schema, desired.table],
+    )
+    .catch((error: unknown) => {
+      if (!timescaleMissing(error)) throw error;
+      throw new Error(
+        `Hypertable ${desired.schema}.${desired.table}: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb (it must be in shared_preload_libraries).`,
+      );
+    });
+  const { dimensions, columnstore, jobs } = rows[0];
+  const time = dimensions.find((d) => d.dimension_type === "Time");
   if (!time) return undefined;
-  const hash = rows.find((d) => d.dimension_type === "Space");
-  const relation = qualifiedName(desired.schema, desired.table);
-  const columnstore = await readColumnstore(client, relation);
-  const jobs = await readJobs(client, desired.schema, desired.table);
+  const hash = dimensions.find((d) => d.dimension_type === "Space");
   const job = jobs.find((j) => j.proc === COMPRESSION_PROC);
-  return {
+  return rememberJobs(jobs, {
     schema: desired.schema,
     table: desired.table,
     timeColumn: time.column_name,
     chunkInterval: time.time_interval ?? time.integer_interval ?? "",
     hashDimension: hash ? { column: hash.column_name, partitions: hash.num_partitions ?? 0 } : undefined,
-    compression: observedColumnstore(columnstore, desired.compression),
+    compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
     columnstorePolicy: job && {
       after: String(job.config.compress_after),
       scheduleInterval: desired.columnstorePolicy?.scheduleInterval && job.scheduleInterval,
@@ -44,7 +48,7 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
     },
     migrateData: desired.migrateData,
     declaredTable: desired.declaredTable,
-  };
+  });
 }
 
 /** What planning a hypertable needs to know about its table. */
@@ -83,48 +87,38 @@ export interface HypertableFacts {
 export const NO_TABLE: Omit<HypertableFacts, "license"> = { tableExists: false, rows: 0, keys: [], carried: [], rowSecurity: false, compressedChunks: 0 };
 
 /**
- * Reads, in one statement, whether the table exists, its time column's type,
- * its keys and what a conversion back must carry over; then its row count
- * (capped).
+ * What a conversion back to a plain table must re-create ({@link HypertableFacts.carried}),
+ * as statements the server writes for the relation `c` (its pg_class row), named `$3` (quoted).
  */
-export async function hypertableFacts(client: PoolClient, desired: HypertableSpec): Promise<HypertableFacts> {
-  const relation = qualifiedName(desired.schema, desired.table);
-  const { rows } = await client.query<{ keys: HypertableFacts["keys"] | null; carried: string[] | null; row_security: boolean; relkind: string; time_column_type: string | null }>(
-    `SELECT c.relrowsecurity AS row_security, c.relkind,
-            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped) AS time_column_type,
-            (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
-                    'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
-                                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
-               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
-            ARRAY(SELECT format('COMMENT ON TABLE %s IS %L', $1::text, obj_description(c.oid, 'pg_class')) WHERE obj_description(c.oid, 'pg_class') IS NOT NULL
-                  UNION ALL SELECT format('ALTER TABLE %s OWNER TO %I', $1::text, pg_get_userbyid(c.relowner))
-                  UNION ALL (SELECT format('GRANT %s ON %s TO %s%s', a.privilege_type, $1::text,
+const CARRIED_SQL = `
+ARRAY(SELECT format('COMMENT ON TABLE %s IS %L', $3::text, obj_description(c.oid, 'pg_class')) WHERE obj_description(c.oid, 'pg_class') IS NOT NULL
+                  UNION ALL SELECT format('ALTER TABLE %s OWNER TO %I', $3::text, pg_get_userbyid(c.relowner))
+                  UNION ALL (SELECT format('GRANT %s ON %s TO %s%s', a.privilege_type, $3::text,
                                            CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
                                            CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
                                FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner ORDER BY 1)
-                  UNION ALL SELECT format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', $1::text) WHERE c.relrowsecurity
-                  UNION ALL SELECT format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', $1::text) WHERE c.relforcerowsecurity
-                  UNION ALL (SELECT format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, $1::text,
+                  UNION ALL SELECT format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', $3::text) WHERE c.relrowsecurity
+                  UNION ALL SELECT format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', $3::text) WHERE c.relforcerowsecurity
+                  UNION ALL (SELECT format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, $3::text,
                                            CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
                                            CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
                                            (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END, ', ') FROM unnest(p.polroles) r),
                                            ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
                                            ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')')
                                FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY p.polname)
-                  UNION ALL (SELECT format('ALTER TABLE %s SET (%s)', $1::text, string_agg(o, ', '))
+                  UNION ALL (SELECT format('ALTER TABLE %s SET (%s)', $3::text, string_agg(o, ', '))
                                FROM (SELECT format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)) FROM unnest(c.reloptions) o
                                      UNION ALL SELECT 'toast.' || format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1))
                                                  FROM pg_class t, unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid) r(o)
                              HAVING count(*) > 0)
-                  UNION ALL (SELECT format('GRANT %s (%I) ON %s TO %s%s', x.privilege_type, a.attname, $1::text,
+                  UNION ALL (SELECT format('GRANT %s (%I) ON %s TO %s%s', x.privilege_type, a.attname, $3::text,
                                            CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END,
                                            CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
                                FROM pg_attribute a, aclexplode(a.attacl) x
                               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND x.grantee <> c.relowner ORDER BY 1)
-                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $1::text, a.attname, a.attstattarget)
+                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $3::text, a.attname, a.attstattarget)
                                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0 ORDER BY a.attnum)
-                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET (%s)', $1::text, a.attname,
+                  UNION ALL (SELECT format('ALTER TABLE %s ALTER COLUMN %I SET (%s)', $3::text, a.attname,
                                            (SELECT string_agg(format('%I=%L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(a.attoptions) o))
                                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attoptions IS NOT NULL ORDER BY a.attnum)
                   UNION ALL (SELECT s FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace,
@@ -134,26 +128,57 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
                   UNION ALL (SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
                               WHERE i.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1)
                   UNION ALL (SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND f.pronamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1)) AS carried
-       FROM pg_class c WHERE c.oid = to_regclass($1)`,
-    [relation, desired.timeColumn],
+                              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND f.pronamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1))`;
+
+/**
+ * Reads, in one statement, whether the table exists, its time column's type,
+ * its keys, the license,
+ * the columnstore's compressed chunks and the policy job; with `read.rows`
+ * its row count (capped), with `read.carried` what a conversion back must
+ * carry over (a delete needs both; planning only rows, and only for a table
+ * that is not a hypertable yet).
+ */
+export async function hypertableFacts(client: PoolClient, desired: HypertableSpec, read: { rows: boolean; carried: boolean }): Promise<HypertableFacts> {
+  const relation = qualifiedName(desired.schema, desired.table);
+  const { rows } = await client.query<{
+    license: string | null;
+    relkind: string | null;
+    time_column_type: string | null;
+    row_security: boolean;
+    keys: HypertableFacts["keys"] | null;
+    rows: number | null;
+    carried: string[] | null;
+    columnstore: LiveColumnstore | null;
+    jobs: Job[];
+  }>(
+    `SELECT ${LICENSE_SQL} AS license, c.relkind, c.relrowsecurity AS row_security,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = $6 AND a.attnum > 0 AND NOT a.attisdropped) AS time_column_type,
+            (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
+                    'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
+                                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
+               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
+            CASE WHEN $4 AND c.relkind = 'r' THEN ${cappedRowCount("c.oid::regclass")} END AS rows,
+            CASE WHEN $5 AND c.relkind = 'r' THEN ${CARRIED_SQL} END AS carried,
+            ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs
+       FROM (SELECT to_regclass($3) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid`,
+    [desired.schema, desired.table, relation, read.rows, read.carried, desired.timeColumn],
   );
-  const license = await readLicense(client);
-  if (rows.length === 0) return { ...NO_TABLE, license };
-  if (rows[0].relkind !== "r") return { ...NO_TABLE, tableExists: true, relkind: rows[0].relkind, license };
-  const columnstore = await readColumnstore(client, relation);
-  const jobs = await readJobs(client, desired.schema, desired.table);
+  const f = rows[0];
+  const license = licenseOf(f.license);
+  if (f.relkind === null) return { ...NO_TABLE, license };
+  if (f.relkind !== "r") return { ...NO_TABLE, tableExists: true, relkind: f.relkind, license };
   return {
     tableExists: true,
-    relkind: rows[0].relkind,
-    timeColumnType: rows[0].time_column_type ?? undefined,
-    rows: await countRows(client, relation),
-    keys: rows[0].keys ?? [],
-    carried: rows[0].carried ?? [],
+    relkind: f.relkind,
+    timeColumnType: f.time_column_type ?? undefined,
+    rows: f.rows ?? 0,
+    keys: f.keys ?? [],
+    carried: f.carried ?? [],
     license,
-    rowSecurity: rows[0].row_security,
-    compressedChunks: columnstore.compressedChunks,
-    policyJob: jobs.find((j) => j.proc === COMPRESSION_PROC),
+    rowSecurity: f.row_security,
+    compressedChunks: liveColumnstore(f.columnstore).compressedChunks,
+    policyJob: f.jobs.find((j) => j.proc === COMPRESSION_PROC),
   };
 }
 

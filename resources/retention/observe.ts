@@ -3,6 +3,7 @@ import { Connection } from "../core/connection";
 import { CronContext, CronJob, readCronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { Job, License, readJobs, readLicense } from "../core/timescaledb";
+import { cappedRowCount } from "../core/row-count";
 import { ROW_COUNT_CAP } from "../core/step";
 import { RetentionSpec } from "./spec";
 
@@ -120,7 +121,7 @@ export async function retentionFacts(client: PoolClient, desired: RetentionSpec,
   const chunks = (r: RetentionSpec) => `SELECT show_chunks(${relation}::regclass, ${chunkThreshold(r)})`;
   const { rows } = await client.query<{ chunk: string; n: number }>(
     `SELECT c::text AS chunk,
-            (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM (SELECT 1 FROM %s LIMIT ${ROW_COUNT_CAP}) x', c), false, true, '')))[1]::text::int AS n
+            ${cappedRowCount("c")} AS n
        FROM (${chunks(desired)} ${live && usable(live) ? `EXCEPT ${chunks(live)}` : ""}) s(c) ORDER BY 1`,
   );
   return { ...facts, atStake: { chunks: rows.map((r) => r.chunk), rows: rows.reduce((sum, r) => sum + r.n, 0) } };

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { cappedRowCount } from "../core/row-count";
 import { ROW_COUNT_CAP } from "../core/step";
 import { SchemaSpec } from "./spec";
 
@@ -47,11 +48,11 @@ export async function schemaContents(client: PoolClient, desired: SchemaSpec): P
             ARRAY(SELECT object FROM objects ORDER BY 1 LIMIT 5) AS examples,
             (SELECT json_agg(json_build_object('table', t.name, 'rows', t.rows) ORDER BY t.name) FROM (
                SELECT n.nspname || '.' || c.relname AS name,
-                      (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM (SELECT FROM %s LIMIT %s) s', c.oid::regclass, $2::int), false, true, '')))[1]::text::int AS rows
+                      ${cappedRowCount("c.oid::regclass")} AS rows
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND (c.relkind <> 'm' OR c.relispopulated)) t
               WHERE t.rows > 0) AS rows`,
-    [desired.name, ROW_COUNT_CAP],
+    [desired.name],
   );
   return { total: rows[0].total, examples: rows[0].examples ?? [], rows: rows[0].rows ?? [] };
 }

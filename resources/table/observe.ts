@@ -184,7 +184,7 @@ async function partitionsOf(client: PoolClient, relation: string): Promise<Table
 }
 
 /** Rows in `relation` (a quoted qualified name), exact up to {@link ROW_COUNT_CAP}: enough to state what is at stake without scanning a large table. */
-export async function countRows(client: PoolClient, relation: string): Promise<number> {
+async function countRows(client: PoolClient, relation: string): Promise<number> {
   const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT FROM ${relation} LIMIT ${ROW_COUNT_CAP}) s`);
   return rows[0].n;
 }
