@@ -17,7 +17,8 @@ import * as os from "os";
 import * as path from "path";
 import { Client, Pool } from "pg";
 import { readDimensions } from "../resources/core/dimensions";
-import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../test/support/capture-client";
+import { CapturedResource, captureProgram, engineOrder, PropertyMap, REPO_ROOT } from "../test/support/capture-client";
+import { createRoles } from "../test/support/roles";
 import * as testDatabase from "../test/support/database";
 import { createScratchDatabase } from "../test/support/database";
 import { ProviderHost } from "../test/support/provider-host";
@@ -82,9 +83,11 @@ function dependencies(resources: CapturedResource[]): Map<string, string[]> {
   );
 }
 
+/** Each resource after the one before it. */
+const inSequence = (resources: CapturedResource[]) => new Map(resources.map((r, i) => [r.urn, i > 0 ? [resources[i - 1].urn] : []]));
+
 /** Check → Create every resource, at most `parallel` at a time, each after what it depends on (as `pulumi up` does). */
-async function up(host: ProviderHost, resources: CapturedResource[], parallel: number): Promise<Map<string, State>> {
-  const deps = dependencies(resources);
+async function up(host: ProviderHost, resources: CapturedResource[], parallel: number, deps = dependencies(resources)): Promise<Map<string, State>> {
   const state = new Map<string, State>();
   const done = new Map<string, Promise<void>>();
   let running = 0;
@@ -295,10 +298,10 @@ async function dimensionsQuery(url: string, hypertables: { schema: string; table
 /** Issue 10's figure: no-op preview per resource of the stacks/ model (dev config), averaged over `--stacks` rounds. */
 async function stacksModel(server: TestServer, host: ProviderHost): Promise<void> {
   await withDatabase(server, "bench_stacks", async (url) => {
-    const resources = await capture(path.join(REPO_ROOT, "stacks", "index.ts"), { "pgstrata:databaseUrl": url, "pgstrata:metricsHashPartitions": "2" });
-    const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable"].indexOf(kindOf(r));
-    resources.sort((a, b) => rank(a) - rank(b));
-    const state = await up(host, resources, 1);
+    // The roles the model's policies name (stacks/access.ts declares them with another provider).
+    await withSql(url, createRoles);
+    const resources = engineOrder(await capture(path.join(REPO_ROOT, "stacks", "index.ts"), { "pgstrata:databaseUrl": url, "pgstrata:metricsHashPartitions": "2" }));
+    const state = await up(host, resources, 1, inSequence(resources));
     await noopPreview(host, resources, state);
     row(`no-op preview per resource of the stacks model (${resources.length} resources)`, await perResource(host, resources.length * opts.stacks, () => noopPreview(host, resources, state, opts.stacks)), "≤ 3 ms");
   });

@@ -5,7 +5,7 @@
  * database. Every step is asserted against the catalogs.
  */
 import * as path from "path";
-import { CapturedResource, captureProgram, PropertyMap, REPO_ROOT } from "../support/capture-client";
+import { CapturedResource, captureProgram, engineOrder, PropertyMap, REPO_ROOT } from "../support/capture-client";
 import { FakeEngine } from "../support/fake-engine";
 import { ProviderHost } from "../support/provider-host";
 import { Client } from "pg";
@@ -41,10 +41,7 @@ beforeAll(async () => {
   await createRoles(db.sql);
   const cfg = config(db.url);
   const captured = await captureProgram({ program: path.join(REPO_ROOT, "stacks", "index.ts"), project: "pgstrata", stack: "dev", config: cfg, secretKeys: ["pgstrata:databaseUrl"] });
-  // The engine walks the dependency graph; in this model it is schema → table → hypertable / partition → partition set, retention, continuous aggregates; table → policy.
-  // (A stable sort: the hourly aggregate, declared after the 5-minute one it is built on, stays after it.)
-  const rank = (r: CapturedResource) => ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate", "Policy", "Index"].indexOf(r.type.split(":").pop()!);
-  resources = captured.sort((a, b) => rank(a) - rank(b));
+  resources = engineOrder(captured);
   cron = new Client({ connectionString: testAdminUrl() });
   await cron.connect();
   engine = await FakeEngine.start();

@@ -41,3 +41,16 @@ export async function captureProgram(request: CaptureRequest): Promise<CapturedR
     throw new Error(`capture of ${request.program} printed no JSON result.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
   }
 }
+
+/**
+ * `resources` in an order the engine's dependency graph allows for the
+ * stacks/ model: schema → table → hypertable / partition → partition set,
+ * retention, continuous aggregates; table → policy, index. A stable sort, so
+ * that an aggregate declared after the one it is built on stays after it.
+ */
+export function engineOrder(resources: CapturedResource[]): CapturedResource[] {
+  const rank = (r: CapturedResource) => ENGINE_ORDER.indexOf(r.type.split(":").pop()!);
+  return [...resources].sort((a, b) => rank(a) - rank(b));
+}
+
+const ENGINE_ORDER = ["Schema", "Table", "Hypertable", "Partition", "PartitionSet", "RetentionPolicy", "ContinuousAggregate", "Policy", "Index"];
