@@ -131,12 +131,11 @@ ARRAY(SELECT format('COMMENT ON TABLE %s IS %L', $3::text, obj_description(c.oid
                               WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND f.pronamespace::regnamespace::text NOT LIKE '\\_timescaledb%' ORDER BY 1))`;
 
 /**
- * Reads, in one statement, whether the table exists, its time column's type,
- * its keys, the license,
- * the columnstore's compressed chunks and the policy job; with `read.rows`
- * its row count (capped), with `read.carried` what a conversion back must
- * carry over (a delete needs both; planning only rows, and only for a table
- * that is not a hypertable yet).
+ * Reads, in one statement, whether the table exists, its time column's
+ * type, its keys, the license, the columnstore's compressed chunks and the
+ * policy job; with `read.rows` its row count (capped), with `read.carried`
+ * what a conversion back must carry over (a delete needs both; planning only
+ * rows, and only for a table that is not a hypertable yet).
  */
 export async function hypertableFacts(client: PoolClient, desired: HypertableSpec, read: { rows: boolean; carried: boolean }): Promise<HypertableFacts> {
   const relation = qualifiedName(desired.schema, desired.table);
