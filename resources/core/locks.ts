@@ -22,6 +22,30 @@ export const schemaLock = (name: string) => `schema ${name}`;
 /** The lock name of relation `schema.name` (a table, and the hypertable over it). */
 export const relationLock = (schema: string, name: string) => `relation ${schema}.${name}`;
 
+/** A relation (table, partition, index, view) by schema and name. */
+export interface RelationName {
+  schema: string;
+  name: string;
+}
+
+/**
+ * The locks of an apply whose steps take table-level locks (PostgreSQL docs
+ * §13.3.1) on `relations`, and whatever lock it reads them under: each
+ * relation's lock exclusively, so that applies touching the same relation
+ * take turns and none waits, bounded by `lock_timeout`, on a table lock
+ * another pgstrata apply holds (`CREATE INDEX CONCURRENTLY` conflicts with
+ * itself, `ALTER TABLE … ADD FOREIGN KEY` locks the referenced table too);
+ * their schemas' locks shared; and `own`, the object's own lock names. All
+ * are taken in one order (see `ordered`), so that applies locking several
+ * relations never deadlock.
+ */
+export function relationLocks(relations: readonly RelationName[], own: readonly string[] = []): ObjectLocks {
+  return {
+    exclusive: [...relations.map((r) => relationLock(r.schema, r.name)), ...own],
+    shared: [...new Set(relations.map((r) => schemaLock(r.schema)))],
+  };
+}
+
 /**
  * The advisory lock key of an object name: the first 8 bytes of its SHA-256,
  * a bigint (PostgreSQL docs §13.3.5 "Advisory Locks"). Two names sharing a key

@@ -153,8 +153,16 @@ function previousOf<S extends object>(outputs: Record<string, unknown>): Previou
   return { declared: declared as S, observed: outputs.observed as S };
 }
 
-const locksOf = <S extends object>(kind: Kind<S, unknown>, spec: S): ObjectLocks =>
-  kind.locks ? kind.locks(spec) : { exclusive: [`${kind.type} ${kind.identity(spec)}`], shared: [] };
+/**
+ * The locks an apply of `spec` holds; on an update, those of the `previous`
+ * declaration too (dropping a foreign key still locks the table it
+ * referenced).
+ */
+function locksOf<S extends object>(kind: Kind<S, unknown>, spec: S, previous?: S): ObjectLocks {
+  const of = (s: S): ObjectLocks => (kind.locks ? kind.locks(s) : { exclusive: [`${kind.type} ${kind.identity(s)}`], shared: [] });
+  const [now, before] = [of(spec), previous === undefined ? { exclusive: [], shared: [] } : of(previous)];
+  return { exclusive: [...now.exclusive, ...before.exclusive], shared: [...now.shared, ...before.shared] };
+}
 
 /** A plan against the live object: the canonical desired state, the live one (undefined: absent; its differing expressions canonicalized like the desired ones) and the steps between them. */
 export interface LivePlan<S> {
@@ -224,7 +232,7 @@ async function converge<S extends object, F>(
     log: engineLog(typeof urn === "string" ? urn : undefined),
     progress: (pid) => withClient(name, common.connection, (other) => indexBuildProgress(other, pid)),
   };
-  return withObjectLocks(client, name, locksOf(kind, spec), async (apply) => {
+  return withObjectLocks(client, name, locksOf(kind, spec, previous?.declared), async (apply) => {
     const { desired, observed, steps } = await planAgainstLive(kind, client, spec, common.connection, previous);
     if (previewedHazards !== undefined && previewedHazards !== hazardFingerprint(steps)) {
       throw new Error(
@@ -368,6 +376,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     },
 
     async delete(_id: string, props: Outputs<S>) {
+      await sqlParserReady; // a kind's locks may read its SQL (a continuous aggregate's sources)
       const { spec, common } = stored(kind, props as unknown as Record<string, unknown>);
       const name = resourceName(kind, spec);
       await withClient(name, common.connection, (client) =>

@@ -67,3 +67,29 @@ export function containsNode(node: unknown, type: string): boolean {
   if (node === null || typeof node !== "object") return false;
   return Object.entries(node).some(([key, value]) => key === type || containsNode(value, type));
 }
+
+/**
+ * The relations `query` (one statement) names in its FROM clauses, joins and
+ * subqueries, in order of appearance: `RangeVar` nodes of its parse tree,
+ * unqualified names in `public` (where a search path of `public` finds
+ * them). Empty when it does not parse or the parser is not loaded yet.
+ */
+export function queryRelations(query: string): { schema: string; name: string }[] {
+  if (!loaded) return [];
+  const parsed = parse(query);
+  if (typeof parsed === "string") return [];
+  const found: { schema: string; name: string }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "RangeVar") {
+        const r = value as { schemaname?: string; relname: string };
+        found.push({ schema: r.schemaname ?? "public", name: r.relname });
+      }
+      visit(value);
+    }
+  };
+  visit(parsed.stmts);
+  return found;
+}

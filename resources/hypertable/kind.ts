@@ -1,5 +1,5 @@
 import { Kind } from "../core/kind";
-import { relationLock, schemaLock } from "../core/locks";
+import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
 import { jobStatus, observedJobs } from "../core/timescaledb";
 import { canonicalizeHypertable, COMPRESSION_PROC, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
@@ -13,7 +13,7 @@ export const hypertableKind: Kind<HypertableSpec, HypertableFacts> = {
   identity: (h) => `${h.schema}.${h.table}`,
   checkOnly: ["declaredTable"],
   // The same relation as its table: a hypertable and its table never change at once.
-  locks: (h) => ({ exclusive: [relationLock(h.schema, h.table)], shared: [schemaLock(h.schema)] }),
+  locks: (h) => relationLocks([{ schema: h.schema, name: h.table }]),
   checkChange: hypertableChangeProblems,
   replaces: hypertableReplaces,
   observe: observeHypertable,

@@ -1,4 +1,5 @@
 import { Kind } from "../core/kind";
+import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
 import { canonicalIntervals, jobStatus, readJobs, readLicense } from "../core/timescaledb";
 import { observeRetention, RetentionFacts, retentionFacts, RETENTION_PROC } from "./observe";
@@ -10,6 +11,8 @@ export const retentionKind: Kind<RetentionSpec, RetentionFacts> = {
   type: "RetentionPolicy",
   schema: once(retentionSpec),
   identity: (r) => `${r.schema}.${r.table}`,
+  // Reads the hypertable's dimensions and chunks: not while its Hypertable or Table changes them.
+  locks: (r) => relationLocks([{ schema: r.schema, name: r.table }]),
   replaces: retentionReplaces,
   observe: observeRetention,
   /** Intervals in the server's text; engine `auto` resolved by the license: `timescaledb` on the community license, `pg_cron` otherwise. */

@@ -1,4 +1,5 @@
 import { Kind } from "../core/kind";
+import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
 import { canonicalizeIndex, IndexFacts, indexFacts, observeIndex } from "./observe";
 import { dropIndex, indexReplaces, planIndex } from "./plan";
@@ -10,6 +11,8 @@ export const indexKind: Kind<IndexState, IndexFacts> = {
   checkOnly: ["declaredTable"],
   schema: once(indexSpec),
   identity: (x) => `${x.schema}.${x.name}`,
+  // CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the table (conflicting with itself), a plain or per-chunk build SHARE, DROP INDEX ACCESS EXCLUSIVE; the index is a relation of its own.
+  locks: (x) => relationLocks([{ schema: x.schema, name: x.table }, x]),
   replaces: indexReplaces,
   observe: observeIndex,
   canonicalize: canonicalizeIndex,

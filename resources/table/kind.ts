@@ -1,6 +1,6 @@
 import { changedProperties } from "../core/compare";
 import { Kind } from "../core/kind";
-import { relationLock, schemaLock } from "../core/locks";
+import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
 import { canonicalizeLiveTable, canonicalizeTable } from "./canonical";
 import { observeTable, TableFacts, tableFacts } from "./observe";
@@ -12,7 +12,8 @@ export const tableKind: Kind<TableSpec, TableFacts> = {
   type: "Table",
   schema: once(tableSpec),
   identity: (t) => `${t.schema}.${t.name}`,
-  locks: (t) => ({ exclusive: [relationLock(t.schema, t.name)], shared: [schemaLock(t.schema)] }),
+  // ADD / DROP FOREIGN KEY lock the referenced table too (SHARE ROW EXCLUSIVE / ACCESS EXCLUSIVE).
+  locks: (t) => relationLocks([t, ...(t.foreignKeys ?? []).map((fk) => fk.references.table)]),
   replaces: (old, next) => changedProperties(old, next, ["schema", "name"]),
   observe: observeTable,
   canonicalize: canonicalizeTable,
