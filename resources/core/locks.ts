@@ -97,15 +97,7 @@ export async function withObjectLocks<T>(
   let sessionLocked = false;
   markOpenTransaction(client, true);
   try {
-    // One round trip (simple protocol): BEGIN and the try.
-    const results = (await client.query(`BEGIN; SELECT ${lockCalls("pg_try_advisory_xact_lock", held, " AND ")} AS ok`)) as unknown as QueryResult<{ ok: boolean }>[];
-    if (!results[1].rows[0].ok) {
-      // Another apply holds one of them: give back what the try took, then
-      // wait for all in key order, so that two waiting applies never deadlock.
-      await client.query("ROLLBACK");
-      await client.query("BEGIN");
-      await waitForLocks(client, held);
-    }
+    if (!(await tryLocks(client, held))) await waitForLocks(client, held);
     const result = await fn(async (steps) => {
       if (steps.length === 0) return;
       if (inTransaction && steps.every((s) => s.transactional)) {
@@ -146,13 +138,36 @@ export async function withObjectLocks<T>(
   }
 }
 
-/** Waits for locks another apply holds, bounded by `statement_timeout` (lock_timeout off for this one statement). */
+/** Opens the transaction and tries to take `held` in it, in one round trip (simple protocol); false, the transaction still open, when another apply holds one of them. */
+async function tryLocks(client: PoolClient, held: Lock[], comment = ""): Promise<boolean> {
+  const results = (await client.query(`BEGIN; SELECT ${comment}${lockCalls("pg_try_advisory_xact_lock", held, " AND ")} AS ok`)) as unknown as QueryResult<{ ok: boolean }>[];
+  return results[1].rows[0].ok;
+}
+
+/** Marks the statements of an apply waiting for another's locks, for `pg_stat_activity.query`. */
+const WAITING = "/* pgstrata: waiting for another apply's locks */ ";
+
+/**
+ * Waits for locks another apply holds, bounded by `statement_timeout`: tries
+ * all of them in a transaction of its own, backing off from 20 ms to 1 s
+ * between tries, when no transaction is open. Not a blocking
+ * `pg_advisory_xact_lock`: a statement waiting in it holds a snapshot, and
+ * the apply holding the lock may be in a `CREATE INDEX CONCURRENTLY`, which
+ * waits for every transaction with an older snapshot to end (PostgreSQL docs
+ * "CREATE INDEX", Building Indexes Concurrently): a deadlock. Each try takes
+ * all locks or none, so waiting applies never hold one another up.
+ */
 async function waitForLocks(client: PoolClient, held: Lock[]): Promise<void> {
-  try {
-    await client.query(`SET LOCAL lock_timeout = 0; SELECT ${lockCalls("pg_advisory_xact_lock", held)}; SET LOCAL lock_timeout TO DEFAULT`);
-  } catch (error) {
-    throw new Error(
-      `another pgstrata apply held a lock this apply needs (advisory locks ${held.map((l) => l.key).join(", ")}, see pg_locks) for longer than statement_timeout: ${(error as Error).message}`,
-    );
+  const { rows } = await client.query<{ ms: number }>(`${WAITING}ROLLBACK; SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'`).then((r) => (r as unknown as QueryResult<{ ms: number }>[])[1]);
+  const deadline = rows[0].ms === 0 ? Infinity : Date.now() + rows[0].ms;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 1000)) {
+    if (Date.now() + pause > deadline) {
+      throw new Error(
+        `another pgstrata apply held a lock this apply needs (advisory locks ${held.map((l) => l.key).join(", ")}, see pg_locks) for longer than statement_timeout (${rows[0].ms} ms); nothing was changed`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    if (await tryLocks(client, held, WAITING)) return;
+    await client.query(`${WAITING}ROLLBACK`);
   }
 }

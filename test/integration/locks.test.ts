@@ -8,7 +8,9 @@ import { Client } from "pg";
 import { Kind } from "../../resources/core/kind";
 import { providerFor } from "../../resources/core/provider";
 import { Step } from "../../resources/core/step";
+import { policyKind } from "../../resources/policy/kind";
 import { schemaKind } from "../../resources/schema/kind";
+import { indexKind } from "../../resources/table-index/kind";
 import { tableKind } from "../../resources/table/kind";
 import { TableSpec } from "../../resources/table/spec";
 import { scratchDatabase } from "../support/scratch";
@@ -39,22 +41,33 @@ async function update(id: string, outs: object, inputs: object) {
   return provider.update!(id, outs, (await provider.check!(outs, inputs)).inputs);
 }
 
-/** Resolves once a pgstrata session of this database waits on `waitEvent` (`relation`, `advisory`); polls the catalogs, no timing. */
-async function sessionWaitingOn(waitEvent: string): Promise<void> {
-  for (;;) {
-    const { rows } = await db.sql.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgstrata' AND wait_event_type = 'Lock' AND wait_event = $1",
-      [waitEvent],
-    );
-    if (rows[0].n > 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Tracks whether a promise settled, to assert which applies are still waiting. */
 function tracked<T>(p: Promise<T>) {
   const t = { settled: false, promise: p.finally(() => (t.settled = true)) };
   return t;
+}
+
+/**
+ * Resolves once a pgstrata session of this database waits on `waitEvent`
+ * (`relation`, `advisory`) in a statement like `query`; polls the catalogs, no
+ * timing. Throws when `apply` settles first (it failed instead of waiting).
+ */
+async function sessionWaitingOn(waitEvent: string, query = "%", apply?: ReturnType<typeof tracked>): Promise<void> {
+  await sessionFound("wait_event_type = 'Lock' AND wait_event = $1 AND query LIKE $2", [waitEvent, query], `waiting on ${waitEvent} in ${query}`, apply);
+}
+
+/** Resolves once a pgstrata session of this database waits for another apply's locks (core/locks.ts marks its tries); as {@link sessionWaitingOn}. */
+async function applyWaiting(apply?: ReturnType<typeof tracked>): Promise<void> {
+  await sessionFound("query LIKE $1", ["%waiting for another apply's locks%"], "waiting for another apply's locks", apply);
+}
+
+async function sessionFound(where: string, values: string[], what: string, apply?: ReturnType<typeof tracked>): Promise<void> {
+  for (;;) {
+    const { rows } = await db.sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgstrata' AND ${where}`, values);
+    if (rows[0].n > 0) return;
+    if (apply?.settled) throw new Error(`the apply settled instead of ${what}: ${await apply.promise.then(() => "it succeeded", (e: Error) => e.message)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 test("two applies of one table serialize; an apply of another table in the same schema runs meanwhile", async () => {
@@ -70,7 +83,7 @@ test("two applies of one table serialize; an apply of another table in the same 
   await sessionWaitingOn("relation");
   // Apply B of the same table waits for A's lock, not for the table.
   const b = tracked(update(t1.id, t1.outs, { ...t1WithColumn, comment: "after A" }));
-  await sessionWaitingOn("advisory");
+  await applyWaiting();
   // Apply C of an independent table completes while A and B wait.
   const c = await update(t2.id, t2.outs, tableInputs("t2", { comment: "independent" }));
   expect(c.outs.appliedSql).toEqual([`COMMENT ON TABLE "app"."t2" IS 'independent'`]);
@@ -95,7 +108,7 @@ test("a change of a schema waits for the applies of tables in it", async () => {
   await create(t3);
   // … but the schema's own apply waits until the table's apply is done.
   const s = tracked(schemas.update!(id, outs, (await schemas.check!(outs, { connection: connection(), name: "app", comment: "app schema" })).inputs));
-  await sessionWaitingOn("advisory");
+  await applyWaiting();
   expect([a.settled, s.settled]).toEqual([false, false]);
   await blocker.query("COMMIT");
   await a.promise;
@@ -115,4 +128,77 @@ test("steps that cannot run in a transaction run after the read transaction comm
   expect(outs.appliedSql).toEqual([`CREATE TABLE "app"."t4" (id bigint)`]);
   const { rows } = await db.sql.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
   expect(rows[0].n).toBe(0);
+});
+
+describe("applies touching one relation take turns instead of waiting for its table locks (lock_timeout 1s)", () => {
+  // An index build held mid-way: its key calls gate(), which waits while the test holds advisory lock 4242 (lock_timeout 0 for that wait only).
+  const GATE = 4242;
+  const short = () => ({ url: db.url, lockTimeout: "1s" });
+  const indexes = providerFor(indexKind);
+  const tInputs = () => ({ connection: short(), schema: "rel", name: "t", columns: [{ name: "id", type: "bigint" }, { name: "v", type: "integer" }], primaryKey: { columns: ["id"] } });
+  const childInputs = (foreignKeys: object[]) => ({
+    connection: short(), schema: "rel", name: "child", columns: [{ name: "id", type: "bigint" }, { name: "t_id", type: "bigint" }], foreignKeys,
+  });
+  const childFk = { name: "child_t_fk", columns: ["t_id"], references: { table: { schema: "rel", name: "t" }, columns: ["id"] } };
+  let t: Awaited<ReturnType<typeof create>>;
+  beforeAll(async () => {
+    await db.sql.query(`CREATE SCHEMA rel;
+      CREATE FUNCTION public.gate(v integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql SET lock_timeout = 0
+        AS $$ BEGIN PERFORM pg_advisory_lock_shared(${GATE}); PERFORM pg_advisory_unlock_shared(${GATE}); RETURN v; END $$`);
+    t = await create(tInputs());
+    await db.sql.query("INSERT INTO rel.t SELECT i, i FROM generate_series(1, 1000) i");
+  });
+
+  const index = async (name: string, keys: object[]) => indexes.create((await indexes.check!({}, { connection: short(), schema: "rel", table: "t", name, keys })).inputs);
+
+  /**
+   * Starts a build of index `gated` on rel.t and holds it in its CREATE INDEX
+   * CONCURRENTLY (SHARE UPDATE EXCLUSIVE on rel.t), runs `other` meanwhile,
+   * which must wait for the build's apply lock (not for rel.t, where its
+   * lock_timeout of 1s would fail it), then lets the build finish: the
+   * outputs of both.
+   */
+  async function duringIndexBuild(gated: string, other: () => Promise<{ outs?: any }>) {
+    await blocker.query(`SELECT pg_advisory_lock(${GATE})`);
+    try {
+      const build = tracked(index(gated, [{ expression: "gate(v)" }]));
+      await sessionWaitingOn("advisory", "%CREATE INDEX CONCURRENTLY%", build);
+      const waiting = tracked(other());
+      await applyWaiting(waiting);
+      expect([build.settled, waiting.settled]).toEqual([false, false]);
+      await blocker.query(`SELECT pg_advisory_unlock(${GATE})`);
+      return [(await build.promise).outs, (await waiting.promise).outs];
+    } finally {
+      await blocker.query("SELECT pg_advisory_unlock_all()");
+    }
+  }
+
+  test("two indexes of one table with rows are built one after the other", async () => {
+    const [first, second] = await duringIndexBuild("t_gate_1", () => index("t_v", [{ column: "v" }]));
+    expect(first.appliedSql).toEqual([`CREATE INDEX CONCURRENTLY "t_gate_1" ON "rel"."t" USING btree ((gate(v))) WITH ("fillfactor" = 90)`]);
+    expect(second.appliedSql).toEqual([`CREATE INDEX CONCURRENTLY "t_v" ON "rel"."t" USING btree ("v") WITH ("fillfactor" = 90)`]);
+    const { rows } = await db.sql.query("SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = 'rel.t'::regclass AND indisvalid ORDER BY 1");
+    expect(rows.map((r) => r.name)).toEqual(["rel.t_gate_1", "rel.t_pkey", "rel.t_v"]);
+  });
+
+  test("an update of the table that adds a column waits for an index build on it", async () => {
+    const wider = { ...tInputs(), columns: [...tInputs().columns, { name: "note", type: "text" }] };
+    const [, altered] = await duringIndexBuild("t_gate_2", () => update(t.id, t.outs, wider));
+    expect(altered.appliedSql).toEqual([`ALTER TABLE "rel"."t" ADD COLUMN "note" text`]);
+  });
+
+  test("a table with a foreign key waits for an index build on the table it references, also when the key is dropped", async () => {
+    const [, created] = await duringIndexBuild("t_gate_3", () => create(childInputs([childFk])));
+    expect(created.appliedSql.join("\n")).toContain(`REFERENCES "rel"."t" ("id")`);
+    // Dropping the key locks rel.t too (ACCESS EXCLUSIVE): the update locks what its previous declaration referenced.
+    const [, dropped] = await duringIndexBuild("t_gate_4", () => update("rel.child", created, childInputs([])));
+    expect(dropped.appliedSql).toEqual([`ALTER TABLE "rel"."child" DROP CONSTRAINT "child_t_fk"`]);
+  });
+
+  test("a policy on the table waits for an index build on it", async () => {
+    const policies = providerFor(policyKind);
+    const policy = async () => policies.create((await policies.check!({}, { connection: short(), schema: "rel", table: "t", name: "everyone", using: "true" })).inputs);
+    const [, created] = await duringIndexBuild("t_gate_5", policy);
+    expect(created.appliedSql).toEqual([`CREATE POLICY "everyone" ON "rel"."t" AS PERMISSIVE FOR ALL TO PUBLIC USING (true)`]);
+  });
 });
