@@ -41,7 +41,7 @@ export interface RelationName {
  */
 export function relationLocks(relations: readonly RelationName[], own: readonly string[] = []): ObjectLocks {
   return {
-    exclusive: [...relations.map((r) => relationLock(r.schema, r.name)), ...own],
+    exclusive: [...new Set([...relations.map((r) => relationLock(r.schema, r.name)), ...own])],
     shared: [...new Set(relations.map((r) => schemaLock(r.schema)))],
   };
 }
