@@ -5,6 +5,7 @@
  * holding a table lock in another session, so that an apply stops mid-way.
  */
 import { Client } from "pg";
+import { continuousAggregateKind } from "../../resources/continuous-aggregate/kind";
 import { Kind } from "../../resources/core/kind";
 import { providerFor } from "../../resources/core/provider";
 import { Step } from "../../resources/core/step";
@@ -201,4 +202,33 @@ describe("applies touching one relation take turns instead of waiting for its ta
     const [, created] = await duringIndexBuild("t_gate_5", policy);
     expect(created.appliedSql).toEqual([`CREATE POLICY "everyone" ON "rel"."t" AS PERMISSIVE FOR ALL TO PUBLIC USING (true)`]);
   });
+});
+
+test("a continuous aggregate's create and drop wait for a change of its source hypertable", async () => {
+  // Its create reads the source (ACCESS SHARE), its drop takes ACCESS EXCLUSIVE on it: both conflict with the ALTER TABLE of the source's apply.
+  const aggregates = providerFor(continuousAggregateKind);
+  const columns = [{ name: "at", type: "timestamp with time zone", nullable: false }, { name: "v", type: "integer" }];
+  const source = (extra: object[]) => ({ connection: connection(), schema: "ts", name: "m", columns: [...columns, ...extra] });
+  await db.sql.query("CREATE SCHEMA ts");
+  const m = await create(source([]));
+  await db.sql.query("SELECT create_hypertable('ts.m', by_range('at')); INSERT INTO ts.m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 100) i");
+  const daily = { connection: { url: db.url, lockTimeout: "1s" }, schema: "ts", name: "daily", query: "SELECT time_bucket('1 day', at) AS day, count(*) FROM ts.m GROUP BY 1", backfill: false };
+
+  /** Runs `other` while an update of ts.m adding text columns `added` (the last one new) stops at its ALTER TABLE, holding ts.m's apply lock: `other` waits for that lock, then both succeed. */
+  async function duringSourceChange<T>(added: string[], other: () => Promise<T>): Promise<T> {
+    await blocker.query("BEGIN; LOCK TABLE ts.m IN ACCESS SHARE MODE");
+    const change = tracked(update(m.id, m.outs, source(added.map((name) => ({ name, type: "text" })))));
+    await sessionWaitingOn("relation", "%ALTER TABLE%", change);
+    const waiting = tracked(other());
+    await applyWaiting(waiting);
+    expect([change.settled, waiting.settled]).toEqual([false, false]);
+    await blocker.query("COMMIT");
+    expect((await change.promise).outs.appliedSql).toEqual([`ALTER TABLE "ts"."m" ADD COLUMN "${added.at(-1)}" text`]);
+    return waiting.promise;
+  }
+
+  const created = await duringSourceChange(["a"], async () => aggregates.create((await aggregates.check!({}, daily)).inputs));
+  await duringSourceChange(["a", "b"], () => aggregates.delete!(created.id, created.outs));
+  const { rows } = await db.sql.query("SELECT count(*)::int AS n FROM timescaledb_information.continuous_aggregates WHERE view_name = 'daily'");
+  expect(rows[0].n).toBe(0);
 });
