@@ -44,9 +44,15 @@ export async function observeContinuousAggregate(client: PoolClient, desired: Co
   };
 }
 
-/** Maps TimescaleDB's refusals of a continuous aggregate to the property and the fix. */
+/** SQLSTATEs of a statement stopped rather than refused: lock_not_available (`lock_timeout`), query_canceled (`statement_timeout`), deadlock_detected. */
+const STOPPED = new Set(["55P03", "57014", "40P01"]);
+
+/** Maps TimescaleDB's refusals of a continuous aggregate to the property and the fix; a statement stopped by a timeout is no fault of the query. */
 function explain(c: ContinuousAggregateSpec, error: Error): Error {
   const m = error.message;
+  if (STOPPED.has((error as { code?: string }).code ?? "")) {
+    return new Error(`${resource(c)}: checking the query on a scratch aggregate, which reads its sources, stopped: ${m} (another session holds a conflicting lock on a source; nothing was changed: run again once it is released)`);
+  }
   const [property, fix] = /refresh window too small/.test(m)
     ? ["refreshPolicy", "startOffset − endOffset must span at least two buckets of the query's time_bucket: widen the window"]
     : /row security/.test(m)

@@ -88,6 +88,21 @@ test("the query is compared by the server's canonical text: other spelling, no d
   expect(await cagg(db.sql, "daily")).toEqual([{ materialized_only: true }]);
 });
 
+test("a lock timeout while the query is checked is reported as one, not as a fault of the query", async () => {
+  const migration = new Client({ connectionString: db.url });
+  await migration.connect();
+  await migration.query("BEGIN; LOCK TABLE metrics.readings IN ACCESS EXCLUSIVE MODE");
+  try {
+    const inputs = (await provider.check!({}, { connection: { url: db.url, lockTimeout: "100ms" }, schema: "metrics", name: "blocked", query: HOURLY })).inputs;
+    const error = await provider.create(inputs).then(() => "created", (e: Error) => e.message);
+    expect(error).toMatch(/^ContinuousAggregate metrics\.blocked: checking the query on a scratch aggregate, which reads its sources, stopped: canceling statement due to lock timeout/);
+    expect(error).not.toMatch(/Fix:/);
+  } finally {
+    await migration.query("ROLLBACK");
+    await migration.end();
+  }
+});
+
 describe("refused before any SQL, naming the property", () => {
   test.each([
     ["a refresh window under two buckets", { name: "narrow", query: HOURLY, refreshPolicy: { startOffset: "90 minutes", endOffset: "1 hour", scheduleInterval: "1 hour" } }, /ContinuousAggregate metrics\.narrow: refreshPolicy: policy refresh window too small.*two buckets/s],
