@@ -1,13 +1,14 @@
 import { Kind } from "../core/kind";
 import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
+import { COMPRESSION_PROC } from "../core/columnstore";
 import { queryRelations } from "../core/sql-expression";
-import { jobStatus, readJobs } from "../core/timescaledb";
+import { jobStatus, observedJobs } from "../core/timescaledb";
 import { canonicalizeContinuousAggregate, ContinuousAggregateFacts, continuousAggregateFacts, observeContinuousAggregate, REFRESH_PROC } from "./observe";
 import { continuousAggregateReplaces, dropContinuousAggregate, planContinuousAggregate } from "./plan";
 import { ContinuousAggregateSpec, continuousAggregateSpec } from "./spec";
 
-/** The continuous aggregate kind: a TimescaleDB continuous aggregate and its refresh policy. */
+/** The continuous aggregate kind: a TimescaleDB continuous aggregate, its refresh policy and its columnstore. */
 export const continuousAggregateKind: Kind<ContinuousAggregateSpec, ContinuousAggregateFacts> = {
   type: "ContinuousAggregate",
   schema: once(continuousAggregateSpec),
@@ -19,6 +20,6 @@ export const continuousAggregateKind: Kind<ContinuousAggregateSpec, ContinuousAg
   canonicalize: canonicalizeContinuousAggregate,
   facts: continuousAggregateFacts,
   plan: planContinuousAggregate,
-  jobs: async (client, live) => jobStatus((await readJobs(client, live.schema, live.name)).filter((j) => j.proc === REFRESH_PROC)),
+  jobs: async (client, live) => jobStatus((await observedJobs(client, live, live.schema, live.name)).filter((j) => j.proc === REFRESH_PROC || j.proc === COMPRESSION_PROC)),
   drop: dropContinuousAggregate,
 };

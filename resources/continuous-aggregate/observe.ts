@@ -1,9 +1,10 @@
 import type { PoolClient } from "pg";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
-import { canonicalIntervals, Job, License, readJobs, readLicense, requireCommunityLicense } from "../core/timescaledb";
+import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy, planColumnstore } from "../core/columnstore";
+import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs, requireCommunityLicense } from "../core/timescaledb";
 import { ROW_COUNT_CAP } from "../core/step";
-import { createSql, refreshPolicySql } from "./plan";
+import { compressionPolicySql, createSql, refreshPolicySql } from "./plan";
 import { ContinuousAggregateSpec } from "./spec";
 
 /** The proc of a continuous aggregate's refresh policy job. */
@@ -21,27 +22,37 @@ const CATALOG = `SELECT materialized_only, regexp_replace(btrim(view_definition)
                    FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1 AND view_name = $2`;
 
 /**
- * The live aggregate: its canonical query, `materializedOnly` and refresh
- * policy; undefined when it does not exist. `backfill` is echoed, and so is
- * the policy's `startOffset` left unset (refresh from the beginning).
+ * The live aggregate, in one statement: its canonical query,
+ * `materializedOnly`, refresh policy, columnstore settings and columnstore
+ * policy; undefined when it does not exist. `backfill` is echoed, and so are
+ * the refresh policy's `startOffset` left unset (refresh from the beginning)
+ * and what `desired` leaves to TimescaleDB (segmentBy, orderBy, the
+ * columnstore policy's scheduleInterval). The jobs read with it are kept for
+ * the `jobs` output (core/timescaledb.ts `observedJobs`).
  */
 export async function observeContinuousAggregate(client: PoolClient, desired: ContinuousAggregateSpec): Promise<ContinuousAggregateSpec | undefined> {
-  const { rows } = await client.query<CatalogRow>(CATALOG, [desired.schema, desired.name]);
+  const { rows } = await client.query<CatalogRow & { columnstore: LiveColumnstore | null; jobs: Job[] }>(
+    `SELECT c.*, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs FROM (${CATALOG}) c`,
+    [desired.schema, desired.name],
+  );
   if (rows.length === 0) return undefined;
-  const job = (await readJobs(client, desired.schema, desired.name)).find((j) => j.proc === REFRESH_PROC);
-  return {
+  const { definition, materialized_only, columnstore, jobs } = rows[0];
+  const refresh = jobs.find((j) => j.proc === REFRESH_PROC);
+  return rememberJobs(jobs, {
     schema: desired.schema,
     name: desired.name,
-    query: rows[0].definition,
-    materializedOnly: rows[0].materialized_only,
-    refreshPolicy: job && {
-      startOffset: (job.config.start_offset as string | null) ?? undefined,
-      endOffset: job.config.end_offset as string,
-      scheduleInterval: job.scheduleInterval,
-      scheduled: job.scheduled,
+    query: definition,
+    materializedOnly: materialized_only,
+    refreshPolicy: refresh && {
+      startOffset: (refresh.config.start_offset as string | null) ?? undefined,
+      endOffset: refresh.config.end_offset as string,
+      scheduleInterval: refresh.scheduleInterval,
+      scheduled: refresh.scheduled,
     },
+    compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
+    columnstorePolicy: observedColumnstorePolicy(jobs.find((j) => j.proc === COMPRESSION_PROC), desired.columnstorePolicy),
     backfill: desired.backfill,
-  };
+  });
 }
 
 /** SQLSTATEs of a statement stopped rather than refused: lock_not_available (`lock_timeout`), query_canceled (`statement_timeout`), deadlock_detected. */
@@ -65,11 +76,12 @@ function explain(c: ContinuousAggregateSpec, error: Error): Error {
 
 /**
  * `desired` with its query as the server prints it, checked before any SQL:
- * on the community license only; the aggregate (and its refresh policy) is
- * built under a scratch name in a transaction that is rolled back, so
- * TimescaleDB's own rules (aggregatable query, source a hypertable, no row
- * security on it, refresh window of two buckets) refuse it with the property
- * named. Intervals in the server's text.
+ * on the community license only; the aggregate (with its refresh policy,
+ * columnstore settings and policy) is built under a scratch name in a
+ * transaction that is rolled back, so TimescaleDB's own rules (aggregatable
+ * query, source a hypertable, no row security on it, refresh window of two
+ * buckets, segmentby / orderby columns of the aggregate) refuse it with the
+ * property named. Intervals in the server's text.
  */
 export async function canonicalizeContinuousAggregate(client: PoolClient, desired: ContinuousAggregateSpec): Promise<ContinuousAggregateSpec> {
   requireCommunityLicense(await readLicense(client), resource(desired), "a continuous aggregate");
@@ -81,41 +93,64 @@ export async function canonicalizeContinuousAggregate(client: PoolClient, desire
     } catch (error) {
       throw explain(desired, error as Error);
     }
+    try {
+      for (const s of planColumnstore(resource(desired), "MATERIALIZED VIEW", qualifiedName(scratch.schema, scratch.name), undefined, desired.compression, 0)) await runStatement(client, s.sql);
+      if (desired.columnstorePolicy) await runStatement(client, `SELECT ${compressionPolicySql(scratch, desired.columnstorePolicy)}`);
+    } catch (error) {
+      const property = desired.columnstorePolicy && !/column/.test((error as Error).message) ? "columnstorePolicy" : "compression";
+      throw new Error(`${resource(desired)}: ${property}: ${(error as Error).message}. Fix: name columns of the aggregate's SELECT (its output names) in segmentBy and orderBy.`);
+    }
     return (await client.query<CatalogRow>(CATALOG, [scratch.schema, scratch.name])).rows[0].definition;
   });
-  const policy = desired.refreshPolicy;
-  if (!policy) return { ...desired, query };
-  const [startOffset, endOffset, scheduleInterval] = await canonicalIntervals(client, [policy.startOffset, policy.endOffset, policy.scheduleInterval]);
-  return { ...desired, query, refreshPolicy: { ...policy, startOffset, endOffset: endOffset!, scheduleInterval: scheduleInterval! } };
+  const { refreshPolicy: refresh, columnstorePolicy: compress } = desired;
+  const [startOffset, endOffset, scheduleInterval, after, compressEvery] = await canonicalIntervals(client, [
+    refresh?.startOffset, refresh?.endOffset, refresh?.scheduleInterval, compress?.after, compress?.scheduleInterval,
+  ]);
+  return {
+    ...desired,
+    query,
+    refreshPolicy: refresh && { ...refresh, startOffset, endOffset: endOffset!, scheduleInterval: scheduleInterval! },
+    columnstorePolicy: compress && { ...compress, after: after!, scheduleInterval: compressEvery },
+  };
 }
 
-/** What planning needs: the license, the refresh job, and the rows that could never be rebuilt from the source. */
+/** What planning needs: the license, the policy jobs, the compressed chunks, and the rows that could never be rebuilt from the source. */
 export interface ContinuousAggregateFacts {
   license: License;
-  job?: Job;
+  refreshJob?: Job;
+  /** The columnstore policy job. */
+  policyJob?: Job;
+  /** Chunks of the aggregate in the columnstore. */
+  compressedChunks: number;
   /** Rows of the aggregate in buckets before the source's oldest chunk (dropped by retention): lost for good when it is dropped or rebuilt (exact up to {@link ROW_COUNT_CAP}). */
   unrebuildableRows: number;
 }
 
 export async function continuousAggregateFacts(client: PoolClient, desired: ContinuousAggregateSpec, live: ContinuousAggregateSpec | undefined): Promise<ContinuousAggregateFacts> {
   const license = await readLicense(client);
-  if (!live) return { license, unrebuildableRows: 0 };
-  const job = (await readJobs(client, desired.schema, desired.name)).find((j) => j.proc === REFRESH_PROC);
-  const { rows } = await client.query<{ bucket: string; source_schema: string; source_name: string }>(
-    `SELECT d.column_name AS bucket, ca.hypertable_schema AS source_schema, ca.hypertable_name AS source_name
-       FROM timescaledb_information.continuous_aggregates ca
-       JOIN timescaledb_information.dimensions d ON d.hypertable_schema = ca.materialization_hypertable_schema
-                                                AND d.hypertable_name = ca.materialization_hypertable_name AND d.dimension_number = 1
-      WHERE ca.view_schema = $1 AND ca.view_name = $2`,
+  if (!live) return { license, compressedChunks: 0, unrebuildableRows: 0 };
+  const { rows } = await client.query<{ columnstore: LiveColumnstore | null; jobs: Job[]; source: { bucket: string; schema: string; name: string } | null }>(
+    `SELECT ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs,
+            (SELECT json_build_object('bucket', d.column_name, 'schema', ca.hypertable_schema, 'name', ca.hypertable_name)
+               FROM timescaledb_information.continuous_aggregates ca
+               JOIN timescaledb_information.dimensions d ON d.hypertable_schema = ca.materialization_hypertable_schema
+                                                        AND d.hypertable_name = ca.materialization_hypertable_name AND d.dimension_number = 1
+              WHERE ca.view_schema = $1 AND ca.view_name = $2) AS source`,
     [desired.schema, desired.name],
   );
-  if (rows.length === 0) return { license, job, unrebuildableRows: 0 };
-  const { bucket, source_schema, source_name } = rows[0];
+  const { columnstore, jobs, source } = rows[0];
+  const known = {
+    license,
+    refreshJob: jobs.find((j) => j.proc === REFRESH_PROC),
+    policyJob: jobs.find((j) => j.proc === COMPRESSION_PROC),
+    compressedChunks: liveColumnstore(columnstore).compressedChunks,
+  };
+  if (!source) return { ...known, unrebuildableRows: 0 };
   const count = await client.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${qualifiedName(desired.schema, desired.name)}
-      WHERE ${quoteIdent(bucket)} < (SELECT COALESCE(min(range_start), 'infinity') FROM timescaledb_information.chunks
-                                      WHERE hypertable_schema = ${quoteLiteral(source_schema)} AND hypertable_name = ${quoteLiteral(source_name)})
+      WHERE ${quoteIdent(source.bucket)} < (SELECT COALESCE(min(range_start), 'infinity') FROM timescaledb_information.chunks
+                                      WHERE hypertable_schema = ${quoteLiteral(source.schema)} AND hypertable_name = ${quoteLiteral(source.name)})
       LIMIT ${ROW_COUNT_CAP}) x`,
   );
-  return { license, job, unrebuildableRows: count.rows[0].n };
+  return { ...known, unrebuildableRows: count.rows[0].n };
 }

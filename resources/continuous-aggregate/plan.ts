@@ -1,5 +1,6 @@
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
+import { ColumnstorePolicy, planCompression } from "../core/columnstore";
 import { alterJob, requireCommunityLicense } from "../core/timescaledb";
 import type { ContinuousAggregateFacts } from "./observe";
 import { ContinuousAggregateSpec } from "./spec";
@@ -20,6 +21,12 @@ export function refreshPolicySql(c: { schema: string; name: string }, p: Refresh
     `schedule_interval => ${offset(p.scheduleInterval)})`;
 }
 
+/** The `add_compression_policy(…)` call (without SELECT) of the aggregate's columnstore policy. */
+export function compressionPolicySql(c: { schema: string; name: string }, p: ColumnstorePolicy): string {
+  return `add_compression_policy(${regclass(c)}, compress_after => ${quoteLiteral(p.after)}::interval` +
+    (p.scheduleInterval ? `, schedule_interval => ${quoteLiteral(p.scheduleInterval)}::interval` : "") + ")";
+}
+
 /** A changed query replaces the aggregate (TimescaleDB cannot change a continuous aggregate's query in place). */
 export function continuousAggregateReplaces(old: ContinuousAggregateSpec, next: ContinuousAggregateSpec): (keyof ContinuousAggregateSpec)[] {
   return (["schema", "name", "query"] as const).filter((k) => old[k] !== next[k]);
@@ -27,17 +34,25 @@ export function continuousAggregateReplaces(old: ContinuousAggregateSpec, next: 
 
 /**
  * Steps from `live` to `desired`: create WITH NO DATA, the refresh policy,
- * then (with `backfill`) one refresh of the whole range, outside a
- * transaction as TimescaleDB requires; in place, `materialized_only` and the
- * policy through `alter_job`. Refused before any SQL off the community license.
+ * the columnstore and its policy, then (with `backfill`) one refresh of the
+ * whole range, outside a transaction as TimescaleDB requires; in place,
+ * `materialized_only`, the refresh policy through `alter_job`, and the
+ * columnstore as on a hypertable (core/columnstore.ts). Refused before any
+ * SQL off the community license.
  */
 export function planContinuousAggregate(live: ContinuousAggregateSpec | undefined, desired: ContinuousAggregateSpec, facts: ContinuousAggregateFacts | undefined): Step[] {
   // Without facts (the SQL plan of an aggregate whose source an earlier step creates), the license is checked when applied.
   if (facts) requireCommunityLicense(facts.license, resource(desired), "a continuous aggregate");
+  const columnstore = (from: ContinuousAggregateSpec | undefined) =>
+    planCompression(resource(desired), "MATERIALIZED VIEW", { relation: qualifiedName(desired.schema, desired.name), regclass: regclass(desired) }, from, desired, {
+      compressedChunks: facts?.compressedChunks ?? 0,
+      policyJob: facts?.policyJob,
+    });
   if (!live) {
     return [
       step(createSql(desired, desired.query)),
       ...(desired.refreshPolicy ? [addPolicy(desired, desired.refreshPolicy)] : []),
+      ...columnstore(undefined),
       ...(desired.backfill ? [{ ...step(`CALL refresh_continuous_aggregate(${regclass(desired)}, NULL, NULL)`), transactional: false }] : []),
     ];
   }
@@ -47,7 +62,7 @@ export function planContinuousAggregate(live: ContinuousAggregateSpec | undefine
     steps.push(step(`ALTER MATERIALIZED VIEW ${qualifiedName(desired.schema, desired.name)} SET (timescaledb.materialized_only = ${desired.materializedOnly})`));
   }
   const want = desired.refreshPolicy;
-  const job = facts?.job;
+  const job = facts?.refreshJob;
   if (!want) {
     if (live.refreshPolicy) steps.push(step(`SELECT remove_continuous_aggregate_policy(${regclass(desired)})`));
   } else if (!job || !live.refreshPolicy) {
@@ -57,7 +72,7 @@ export function planContinuousAggregate(live: ContinuousAggregateSpec | undefine
     const alter = alterJob(job, { scheduleInterval: want.scheduleInterval, scheduled: want.scheduled, config });
     if (alter) steps.push(alter);
   }
-  return steps;
+  return [...steps, ...columnstore(live)];
 }
 
 function addPolicy(c: ContinuousAggregateSpec, p: RefreshPolicy): Step {

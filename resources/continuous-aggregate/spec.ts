@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifier, interval, schemaName } from "../core/spec";
+import { columnstorePolicy, COLUMNSTORE_POLICY_NEEDS_COMPRESSION, columnstoreSettings } from "../core/columnstore";
 import { jobSchedule } from "../core/timescaledb";
 
 /**
@@ -31,8 +32,24 @@ export function continuousAggregateSpec() {
     refreshPolicy: z
       .strictObject({ startOffset: interval().optional(), endOffset: interval(), ...jobSchedule(), scheduleInterval: interval() })
       .optional(),
+    /**
+     * Columnstore (compression) of the aggregate's materialized rows (TimescaleDB docs "ALTER MATERIALIZED VIEW
+     * (Continuous Aggregate)", `timescaledb.enable_columnstore`): `{ enabled (default true), segmentBy: [column…], orderBy:
+     * [{ column, order, nulls }] }`, columns named by the SELECT's output names. Unset `segmentBy` / `orderBy` leave the
+     * choice to TimescaleDB (on an aggregate: no segmentby, orderby the GROUP BY columns; never diffed). Changes apply in
+     * place to chunks compressed later; unset disables it, refused while chunks are compressed.
+     */
+    compression: columnstoreSettings(),
+    /**
+     * The columnstore policy of the aggregate (`add_compression_policy`): its chunks whose buckets end more than `after` (an
+     * interval) ago are compressed, every `scheduleInterval`. Needs `compression`. Changes through `alter_job`; unset
+     * removes the policy. An `after` beyond `refreshPolicy.startOffset` keeps refreshes off compressed buckets.
+     */
+    columnstorePolicy: columnstorePolicy(),
     /** On create, refresh the whole range once (`refresh_continuous_aggregate(…, NULL, NULL)`, outside a transaction). Default true. An option, not state. */
     backfill: z.boolean().default(true),
+  }).superRefine((c, ctx) => {
+    if (c.columnstorePolicy && !c.compression) ctx.addIssue({ code: "custom", path: ["columnstorePolicy"], message: COLUMNSTORE_POLICY_NEEDS_COMPRESSION });
   });
 }
 

@@ -1,13 +1,13 @@
 import type { PoolClient } from "pg";
 import { z } from "zod";
-import { qualifiedName, quoteIdent, quoteLiteral } from "./quote";
-import { identifier, interval } from "./spec";
+import { qualifiedName, quoteLiteral } from "./quote";
+import { interval } from "./spec";
 import { step, Step } from "./step";
 
 /**
- * TimescaleDB rules that several kinds share: the license, the columnstore
- * (compression) settings of a hypertable or continuous aggregate, and policy
- * jobs (`timescaledb_information.jobs`).
+ * TimescaleDB rules that several kinds share: the license, row security,
+ * and policy jobs (`timescaledb_information.jobs`); the columnstore is in
+ * core/columnstore.ts.
  */
 
 /** `timescaledb.license`: `timescale` (community, TSL) or `apache`; undefined without TimescaleDB. */
@@ -89,128 +89,6 @@ export async function featuresRefusingRowSecurity(client: PoolClient, schema: st
   return rows.map((r) => r.feature);
 }
 
-// ---------------------------------------------------------------- columnstore settings
-
-/**
- * Columnstore (compression) settings of a hypertable or continuous aggregate
- * (TimescaleDB docs "ALTER TABLE (hypercore)": `timescaledb.enable_columnstore`,
- * `timescaledb.segmentby`, `timescaledb.orderby`). `segmentBy` / `orderBy` left
- * unset are TimescaleDB's own choice (it picks per chunk when compressing) and
- * are never diffed. `enabled: false` is the same as no `compression`.
- * `nulls` defaults as in PostgreSQL's ORDER BY: `LAST` for `ASC`, `FIRST` for `DESC`.
- */
-export function columnstoreSettings() {
-  const orderBy = z
-    .strictObject({
-      column: identifier(),
-      order: z.enum(["ASC", "DESC"]).default("ASC"),
-      nulls: z.enum(["FIRST", "LAST"]).optional(),
-    })
-    .transform((o) => ({ ...o, nulls: o.nulls ?? (o.order === "DESC" ? "FIRST" : "LAST") }));
-  return z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      segmentBy: z.array(identifier()).optional(),
-      orderBy: z.array(orderBy).optional(),
-    })
-    .optional()
-    .transform((c) => (c?.enabled ? c : undefined));
-}
-
-export type ColumnstoreSettings = NonNullable<z.output<ReturnType<typeof columnstoreSettings>>>;
-
-/** The live columnstore settings of `relation` (a quoted name): undefined when the columnstore is not enabled. */
-export interface LiveColumnstore {
-  enabled: boolean;
-  segmentBy: string[] | null;
-  orderBy: { column: string; order: "ASC" | "DESC"; nulls: "FIRST" | "LAST" }[] | null;
-  /** Chunks currently in the columnstore. */
-  compressedChunks: number;
-}
-
-/**
- * A JSON object (null when `$1.$2` is not a hypertable): whether the
- * columnstore of hypertable `$1.$2` (for a continuous aggregate, its
- * materialization hypertable) is enabled, its segmentby / orderby (from
- * `_timescaledb_catalog.compression_settings`, the arrays behind
- * `timescaledb_information.hypertable_columnstore_settings`), and how many of
- * its chunks are compressed. Read from TimescaleDB's catalog by the
- * hypertable's name (an index lookup), with the tests of
- * `timescaledb_information.hypertables` (`compression_enabled`: status bit 4)
- * and `timescaledb_information.chunks` (`is_compressed`: status bit 1, OSM
- * chunks left out): both views read every hypertable before they filter.
- */
-export const COLUMNSTORE_SQL = `
-(SELECT json_build_object(
-          'enabled', (h.status & 4) = 4,
-          'segmentBy', s.segmentby::text[],
-          'orderBy', (SELECT json_agg(json_build_object('column', o.col, 'order', CASE WHEN o.des THEN 'DESC' ELSE 'ASC' END,
-                                                        'nulls', CASE WHEN o.nf THEN 'FIRST' ELSE 'LAST' END) ORDER BY o.i)
-                        FROM unnest(s.orderby::text[], s.orderby_desc, s.orderby_nullsfirst) WITH ORDINALITY o(col, des, nf, i)),
-          'compressedChunks', (SELECT count(*)::int FROM _timescaledb_catalog.chunk c
-                                WHERE c.hypertable_id = h.id AND c.osm_chunk IS FALSE AND (c.status & 1) = 1
-                                  AND EXISTS (SELECT FROM pg_class r WHERE r.oid = c.relid)))
-   FROM _timescaledb_catalog.hypertable h
-   LEFT JOIN _timescaledb_catalog.compression_settings s ON s.relid = format('%I.%I', h.schema_name, h.table_name)::regclass
-  WHERE h.schema_name = $1 AND h.table_name = $2)`;
-
-/** What {@link COLUMNSTORE_SQL} yields, for a relation that is not a hypertable too. */
-export function liveColumnstore(json: LiveColumnstore | null): LiveColumnstore {
-  return json ?? { enabled: false, segmentBy: null, orderBy: null, compressedChunks: 0 };
-}
-
-/** `live` in the canonical shape of `desired`: unset segmentBy / orderBy are echoed (TimescaleDB's choice is not diffed). */
-export function observedColumnstore(live: LiveColumnstore, desired: ColumnstoreSettings | undefined): ColumnstoreSettings | undefined {
-  if (!live.enabled) return undefined;
-  return {
-    enabled: true,
-    segmentBy: desired?.segmentBy && (live.segmentBy ?? []),
-    orderBy: desired?.orderBy && (live.orderBy ?? []),
-  };
-}
-
-/**
- * Steps taking the columnstore of `relation` (quoted qualified name;
- * `ALTER TABLE` or `ALTER MATERIALIZED VIEW` per `objectType`) from `live` to
- * `desired`. Changed settings apply to chunks compressed later: the step says
- * so in a comment (shown in `appliedSql`). Throws, naming the resource and the
- * fix, when disabling it while chunks are compressed (TimescaleDB: "cannot
- * disable columnstore on hypertable with columnstore chunks").
- */
-export function planColumnstore(
-  resource: string,
-  objectType: "TABLE" | "MATERIALIZED VIEW",
-  relation: string,
-  live: ColumnstoreSettings | undefined,
-  desired: ColumnstoreSettings | undefined,
-  compressedChunks: number,
-): Step[] {
-  if (!desired) {
-    if (!live) return [];
-    if (compressedChunks > 0) {
-      throw new Error(
-        `${resource}: compression cannot be disabled while ${compressedChunks} chunk${compressedChunks === 1 ? " is" : "s are"} compressed ` +
-          `(TimescaleDB: "cannot disable columnstore on hypertable with columnstore chunks"). Decompress them first ` +
-          `(SELECT decompress_chunk(c) FROM show_chunks(${quoteLiteral(relation)}) c; it needs the disk space of the uncompressed rows), then apply again.`,
-      );
-    }
-    return [step(`ALTER ${objectType} ${relation} SET (timescaledb.enable_columnstore = false)`)];
-  }
-  const options: string[] = [];
-  if (!live) options.push("timescaledb.enable_columnstore = true");
-  if (desired.segmentBy && JSON.stringify(desired.segmentBy) !== JSON.stringify(live?.segmentBy)) {
-    options.push(`timescaledb.segmentby = ${quoteLiteral(desired.segmentBy.map(quoteIdent).join(", "))}`);
-  }
-  if (desired.orderBy && JSON.stringify(desired.orderBy) !== JSON.stringify(live?.orderBy)) {
-    options.push(`timescaledb.orderby = ${quoteLiteral(desired.orderBy.map((o) => `${quoteIdent(o.column)} ${o.order} NULLS ${o.nulls}`).join(", "))}`);
-  }
-  if (options.length === 0) return [];
-  const note = live && compressedChunks > 0
-    ? `/* new settings apply to chunks compressed from now on; the ${compressedChunks} compressed chunk(s) keep theirs until decompressed and compressed again */ `
-    : "";
-  return [step(`${note}ALTER ${objectType} ${relation} SET (${options.join(", ")})`)];
-}
-
 // ---------------------------------------------------------------- jobs
 
 /** A policy job with its last run, from `timescaledb_information.jobs` and `job_stats`. */
@@ -228,6 +106,15 @@ export interface Job {
 
 /** Keys of a policy job's config that hold intervals: read back in the server's canonical text (IntervalStyle postgres), whatever style wrote them. */
 const INTERVAL_CONFIG_KEYS = ["compress_after", "compress_created_before", "drop_after", "drop_created_before", "start_offset", "end_offset"];
+
+/**
+ * The id of the hypertable `$1.$2` in TimescaleDB's catalog, or, for the
+ * continuous aggregate `$1.$2`, of its materialization hypertable (which
+ * holds its chunks, columnstore and jobs): a subquery for `IN`.
+ */
+export const HYPERTABLE_IDS_SQL = `(SELECT h.id FROM _timescaledb_catalog.hypertable h WHERE h.schema_name = $1 AND h.table_name = $2
+   UNION ALL
+   SELECT a.mat_hypertable_id FROM _timescaledb_catalog.continuous_agg a WHERE a.user_view_schema = $1 AND a.user_view_name = $2)`;
 
 /**
  * A JSON array of the policy jobs on hypertable or continuous aggregate
@@ -249,9 +136,7 @@ COALESCE((SELECT json_agg(json_build_object(
             'totalFailures', COALESCE(s.total_failures, 0)) ORDER BY j.id)
             FROM _timescaledb_catalog.bgw_job j LEFT JOIN _timescaledb_internal.bgw_job_stat s ON s.job_id = j.id
            WHERE j.proc_schema = '_timescaledb_functions'
-             AND j.hypertable_id IN (SELECT h.id FROM _timescaledb_catalog.hypertable h WHERE h.schema_name = $1 AND h.table_name = $2
-                                     UNION ALL
-                                     SELECT a.mat_hypertable_id FROM _timescaledb_catalog.continuous_agg a WHERE a.user_view_schema = $1 AND a.user_view_name = $2)), '[]')`;
+             AND j.hypertable_id IN ${HYPERTABLE_IDS_SQL}), '[]')`;
 
 /** The policy jobs on hypertable or continuous aggregate `schema.name` ({@link JOBS_SQL}), in one round trip. */
 export async function readJobs(client: PoolClient, schema: string, name: string): Promise<Job[]> {

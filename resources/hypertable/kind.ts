@@ -1,8 +1,9 @@
 import { Kind } from "../core/kind";
 import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
+import { COMPRESSION_PROC } from "../core/columnstore";
 import { jobStatus, observedJobs } from "../core/timescaledb";
-import { canonicalizeHypertable, COMPRESSION_PROC, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
+import { canonicalizeHypertable, HypertableFacts, hypertableFacts, observeHypertable } from "./observe";
 import { dropHypertable, hypertableChangeProblems, hypertableReplaces, planHypertable } from "./plan";
 import { HypertableSpec, hypertableSpec } from "./spec";
 

@@ -2,12 +2,10 @@ import type { PoolClient } from "pg";
 import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
 import { cappedRowCount } from "../core/row-count";
-import { canonicalIntervals, COLUMNSTORE_SQL, Job, JOBS_SQL, License, LICENSE_SQL, licenseOf, LiveColumnstore, liveColumnstore, observedColumnstore, rememberJobs } from "../core/timescaledb";
+import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy } from "../core/columnstore";
+import { canonicalIntervals, Job, JOBS_SQL, License, LICENSE_SQL, licenseOf, rememberJobs } from "../core/timescaledb";
 import { Dimension, DIMENSIONS_SQL, timescaleMissing } from "../core/dimensions";
 import { HypertableSpec } from "./spec";
-
-/** The proc of TimescaleDB's columnstore (compression) policy job. */
-export const COMPRESSION_PROC = "policy_compression";
 
 /**
  * Live dimensions of the hypertable (timescaledb_information.dimensions), its
@@ -41,11 +39,7 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
     chunkInterval: time.time_interval ?? time.integer_interval ?? "",
     hashDimension: hash ? { column: hash.column_name, partitions: hash.num_partitions ?? 0 } : undefined,
     compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
-    columnstorePolicy: job && {
-      after: String(job.config.compress_after),
-      scheduleInterval: desired.columnstorePolicy?.scheduleInterval && job.scheduleInterval,
-      scheduled: job.scheduled,
-    },
+    columnstorePolicy: observedColumnstorePolicy(job, desired.columnstorePolicy),
     migrateData: desired.migrateData,
     declaredTable: desired.declaredTable,
   });

@@ -2,7 +2,8 @@ import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { truncateIdentifier } from "../core/spec";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { syncIdentitySequences } from "../table/plan";
-import { alterJob, planColumnstore, refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
+import { planCompression } from "../core/columnstore";
+import { refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";
 import { HypertableFacts, NO_TABLE } from "./observe";
 import { dateChunkIntervalProblem, HypertableSpec, keyProblems } from "./spec";
@@ -102,24 +103,8 @@ function planPolicies(live: HypertableSpec | undefined, desired: HypertableSpec,
   if (desired.compression && !live?.compression) {
     refuseWithRowSecurity(name(desired), `table ${desired.schema}.${desired.table}`, f.rowSecurity, "compression (the columnstore)");
   }
-  const relation = qualifiedName(desired.schema, desired.table);
-  const settings = planColumnstore(name(desired), "TABLE", relation, live?.compression, desired.compression, f.compressedChunks);
-  const policy = planPolicy(live, desired, f);
-  // A policy needs the columnstore: it is removed before, and added after, the settings change.
-  return desired.columnstorePolicy ? [...settings, ...policy] : [...policy, ...settings];
-}
-
-function planPolicy(live: HypertableSpec | undefined, desired: HypertableSpec, f: HypertableFacts): Step[] {
-  const want = desired.columnstorePolicy;
-  const job = f.policyJob;
-  if (!want) return live?.columnstorePolicy ? [step(`SELECT remove_compression_policy(${regclass(desired)})`)] : [];
-  if (!job || !live?.columnstorePolicy) {
-    const add = `add_compression_policy(${regclass(desired)}, compress_after => ${quoteLiteral(want.after)}::interval` +
-      (want.scheduleInterval ? `, schedule_interval => ${quoteLiteral(want.scheduleInterval)}::interval` : "") + ")";
-    return [step(want.scheduled ? `SELECT ${add}` : `SELECT alter_job(${add}, scheduled => false)`)];
-  }
-  const alter = alterJob(job, { scheduleInterval: want.scheduleInterval, scheduled: want.scheduled, config: { ...job.config, compress_after: want.after } });
-  return alter ? [alter] : [];
+  const target = { relation: qualifiedName(desired.schema, desired.table), regclass: regclass(desired) };
+  return planCompression(name(desired), "TABLE", target, live, desired, f);
 }
 
 /**

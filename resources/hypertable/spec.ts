@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { declaredTable, schemaName, identifier, interval, isWholeDays } from "../core/spec";
-import { columnstoreSettings, jobSchedule, rowSecurityConflict } from "../core/timescaledb";
+import { columnstorePolicy, COLUMNSTORE_POLICY_NEEDS_COMPRESSION, columnstoreSettings } from "../core/columnstore";
+import { rowSecurityConflict } from "../core/timescaledb";
 
 /**
  * TimescaleDB keeps a chunk interval as a 64-bit count of microseconds (months
@@ -63,7 +64,7 @@ export function hypertableSpec() {
        * ends more than `after` (an interval) ago are compressed, every `scheduleInterval` (default TimescaleDB's, 12 hours
        * for daily chunks). Needs `compression`. Changes through `alter_job`; unset removes the policy.
        */
-      columnstorePolicy: z.strictObject({ after: interval(), ...jobSchedule() }).optional(),
+      columnstorePolicy: columnstorePolicy(),
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
       migrateData: z.boolean().default(false),
       /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. Read by `check` only: dropped from the checked inputs, so a change of the table alone is no change of the hypertable. */
@@ -71,7 +72,7 @@ export function hypertableSpec() {
     })
     .superRefine((h, ctx) => {
       if (h.columnstorePolicy && !h.compression) {
-        ctx.addIssue({ code: "custom", path: ["columnstorePolicy"], message: "a columnstore policy compresses chunks, which needs compression: declare compression: { segmentBy: [...] } (or {}), or remove columnstorePolicy" });
+        ctx.addIssue({ code: "custom", path: ["columnstorePolicy"], message: COLUMNSTORE_POLICY_NEEDS_COMPRESSION });
       }
       if (!h.declaredTable) return;
       const column = h.declaredTable.columns.find((c) => c.name === h.timeColumn);

@@ -72,6 +72,70 @@ describe("ContinuousAggregate conformance cycle", () => {
   });
 });
 
+/** The aggregate's columnstore as TimescaleDB reports it, and its columnstore policy job. */
+const columnstore = async (sql: Client, name: string) => ({
+  settings: (
+    await sql.query(
+      `SELECT ca.compression_enabled AS enabled, s.segmentby, s.orderby FROM timescaledb_information.continuous_aggregates ca
+         LEFT JOIN timescaledb_information.hypertable_columnstore_settings s ON s.hypertable = format('%I.%I', ca.materialization_hypertable_schema, ca.materialization_hypertable_name)::regclass
+        WHERE ca.view_schema = 'metrics' AND ca.view_name = $1`,
+      [name],
+    )
+  ).rows,
+  policy: (
+    await sql.query(
+      `SELECT config->>'compress_after' AS after, schedule_interval::text AS every, scheduled FROM timescaledb_information.jobs
+        WHERE hypertable_schema = 'metrics' AND hypertable_name = $1 AND proc_name = 'policy_compression'`,
+      [name],
+    )
+  ).rows,
+});
+
+describe("ContinuousAggregate compression (columnstore) conformance cycle", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = {
+      connection: { url: db.url }, schema: "metrics", name: "hourly_compressed", query: HOURLY,
+      refreshPolicy: { startOffset: "3 days", endOffset: "1 hour", scheduleInterval: "30 minutes" },
+      compression: { segmentBy: ["device"], orderBy: [{ column: "bucket", order: "DESC" }] },
+      columnstorePolicy: { after: "5 days" },
+    };
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async (sql) => {
+        expect(await columnstore(sql, "hourly_compressed")).toEqual({
+          settings: [{ enabled: true, segmentby: "device", orderby: "bucket DESC" }],
+          policy: [{ after: "5 days", every: "12:00:00", scheduled: true }],
+        });
+      },
+      drift: { sql: "SELECT remove_compression_policy('metrics.hourly_compressed')", property: "columnstorePolicy" },
+      update: {
+        // segmentBy [] is "segment by nothing" (the settings view prints an empty list)
+        inputs: { ...base, compression: { segmentBy: [] }, columnstorePolicy: { after: "7 days", scheduleInterval: "1 hour" } },
+        verify: async (sql) => {
+          expect(await columnstore(sql, "hourly_compressed")).toEqual({
+            settings: [{ enabled: true, segmentby: "", orderby: "bucket DESC" }],
+            policy: [{ after: "7 days", every: "01:00:00", scheduled: true }],
+          });
+        },
+      },
+      replace: { inputs: { ...base, query: HOURLY.replace("avg(value)", "max(value)") }, property: "query" },
+      verifyDeleted: async (sql) => expect(await cagg(sql, "hourly_compressed")).toEqual([]),
+    };
+  });
+});
+
+test("an aggregate's compression: unset segmentBy/orderBy are TimescaleDB's choice (no diff); disabling it while chunks are compressed is refused with the count and the fix", async () => {
+  const { id, outs } = await create(db.url, { name: "squeezed", query: HOURLY, compression: {} });
+  expect(await columnstore(db.sql, "squeezed")).toMatchObject({ settings: [{ enabled: true }], policy: [] });
+  const same = (await provider.check!(outs, { ...outs, compression: {} })).inputs;
+  expect(await provider.diff!(id, outs, same)).toMatchObject({ changes: false });
+  await db.sql.query("SELECT compress_chunk(c) FROM show_chunks('metrics.squeezed') c");
+  const off = (await provider.check!(outs, { ...outs, compression: undefined })).inputs;
+  await expect(provider.update!(id, outs, off)).rejects.toThrow(/ContinuousAggregate metrics\.squeezed: compression cannot be disabled while \d+ chunks? (is|are) compressed.*decompress_chunk/s);
+  expect(await columnstore(db.sql, "squeezed")).toMatchObject({ settings: [{ enabled: true }] });
+});
+
 const create = async (url: string, props: object) => provider.create((await provider.check!({}, { connection: { url }, schema: "metrics", ...props })).inputs);
 
 test("the query is compared by the server's canonical text: other spelling, no diff; a cagg on a cagg (hierarchical) works", async () => {
@@ -108,6 +172,8 @@ describe("refused before any SQL, naming the property", () => {
     ["a refresh window under two buckets", { name: "narrow", query: HOURLY, refreshPolicy: { startOffset: "90 minutes", endOffset: "1 hour", scheduleInterval: "1 hour" } }, /ContinuousAggregate metrics\.narrow: refreshPolicy: policy refresh window too small.*two buckets/s],
     ["a query that is not aggregatable", { name: "raw", query: "SELECT time_bucket('1 hour', at) AS bucket, value FROM metrics.readings" }, /ContinuousAggregate metrics\.raw: query: invalid continuous aggregate query.*aggregatable/s],
     ["a source that is not a hypertable", { name: "flat", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.plain GROUP BY 1" }, /ContinuousAggregate metrics\.flat: query: .*hypertable/s],
+    ["a columnstore policy without compression", { name: "nopress", query: HOURLY, columnstorePolicy: { after: "7 days" } }, /columnstorePolicy: a columnstore policy compresses chunks, which needs compression/],
+    ["compression segmented by a column the aggregate lacks", { name: "badseg", query: HOURLY, compression: { segmentBy: ["nosuch"] } }, /ContinuousAggregate metrics\.badseg: compression: column "nosuch" does not exist.*segmentBy/s],
     ["a source with row-level security", { name: "locked", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.secured GROUP BY 1" }, /ContinuousAggregate metrics\.locked: query: .*row security.*disable row security on the source/s],
   ])("%s", async (_what, props, error) => {
     await expect(create(db.url, props)).rejects.toThrow(error);
