@@ -97,6 +97,7 @@ export async function canonicalizeContinuousAggregate(client: PoolClient, desire
       for (const s of planColumnstore(resource(desired), "MATERIALIZED VIEW", qualifiedName(scratch.schema, scratch.name), undefined, desired.compression, 0)) await runStatement(client, s.sql);
       if (desired.columnstorePolicy) await runStatement(client, `SELECT ${compressionPolicySql(scratch, desired.columnstorePolicy)}`);
     } catch (error) {
+      if (STOPPED.has((error as { code?: string }).code ?? "")) throw explain(desired, error as Error);
       const property = desired.columnstorePolicy && !/column/.test((error as Error).message) ? "columnstorePolicy" : "compression";
       throw new Error(`${resource(desired)}: ${property}: ${(error as Error).message}. Fix: name columns of the aggregate's SELECT (its output names) in segmentBy and orderBy.`);
     }
