@@ -9,6 +9,7 @@ import { continuousAggregateKind } from "../../resources/continuous-aggregate/ki
 import { Kind } from "../../resources/core/kind";
 import { providerFor } from "../../resources/core/provider";
 import { Step } from "../../resources/core/step";
+import { partitionKind } from "../../resources/partition/kind";
 import { policyKind } from "../../resources/policy/kind";
 import { schemaKind } from "../../resources/schema/kind";
 import { indexKind } from "../../resources/table-index/kind";
@@ -150,19 +151,20 @@ describe("applies touching one relation take turns instead of waiting for its ta
     await db.sql.query("INSERT INTO rel.t SELECT i, i FROM generate_series(1, 1000) i");
   });
 
-  const index = async (name: string, keys: object[]) => indexes.create((await indexes.check!({}, { connection: short(), schema: "rel", table: "t", name, keys })).inputs);
+  const index = async (name: string, keys: object[], table = "t") => indexes.create((await indexes.check!({}, { connection: short(), schema: "rel", table, name, keys })).inputs);
 
   /**
-   * Starts a build of index `gated` on rel.t and holds it in its CREATE INDEX
-   * CONCURRENTLY (SHARE UPDATE EXCLUSIVE on rel.t), runs `other` meanwhile,
+   * Starts a build of index `gated` on rel.`table` and holds it in its CREATE
+   * INDEX CONCURRENTLY (SHARE UPDATE EXCLUSIVE on the table, or on its first
+   * partition when it is partitioned), runs `other` meanwhile,
    * which must wait for the build's apply lock (not for rel.t, where its
    * lock_timeout of 1s would fail it), then lets the build finish: the
    * outputs of both.
    */
-  async function duringIndexBuild(gated: string, other: () => Promise<{ outs?: any }>) {
+  async function duringIndexBuild(gated: string, other: () => Promise<{ outs?: any }>, table = "t") {
     await blocker.query(`SELECT pg_advisory_lock(${GATE})`);
     try {
-      const build = tracked(index(gated, [{ expression: "gate(v)" }]));
+      const build = tracked(index(gated, [{ expression: "gate(v)" }], table));
       await sessionWaitingOn("advisory", "%CREATE INDEX CONCURRENTLY%", build);
       const waiting = tracked(other());
       await applyWaiting(waiting);
@@ -194,6 +196,17 @@ describe("applies touching one relation take turns instead of waiting for its ta
     // Dropping the key locks rel.t too (ACCESS EXCLUSIVE): the update locks what its previous declaration referenced.
     const [, dropped] = await duringIndexBuild("t_gate_4", () => update("rel.child", created, childInputs([])));
     expect(dropped.appliedSql).toEqual([`ALTER TABLE "rel"."child" DROP CONSTRAINT "child_t_fk"`]);
+  });
+
+  test("a partition's change of bound (DETACH and ATTACH) waits for an index build on its parent", async () => {
+    const partitions = providerFor(partitionKind);
+    const partition = async (to: number) => (await partitions.check!({}, { connection: short(), schema: "rel", parent: "p", name: "p1", bound: { from: [0], to: [to] } })).inputs;
+    await db.sql.query("CREATE TABLE rel.p (k integer NOT NULL, v integer) PARTITION BY RANGE (k)");
+    const p1 = await partitions.create(await partition(1000));
+    await db.sql.query("INSERT INTO rel.p SELECT i, i FROM generate_series(0, 999) i");
+    const [built, moved] = await duringIndexBuild("p_gate", async () => partitions.update!(p1.id, p1.outs, await partition(2000)), "p");
+    expect(built.appliedSql).toContain(`CREATE INDEX CONCURRENTLY "p_gate_p1" ON "rel"."p1" USING btree ((gate(v))) WITH ("fillfactor" = 90)`);
+    expect(moved.appliedSql[0]).toBe(`ALTER TABLE "rel"."p" DETACH PARTITION "rel"."p1"`);
   });
 
   test("a policy on the table waits for an index build on it", async () => {
