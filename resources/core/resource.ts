@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "./connection";
+import type { DeclaredTable } from "./spec";
 import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { referencedProvider } from "./reference";
 
@@ -33,14 +34,32 @@ export abstract class DatabaseResource extends pulumi.dynamic.Resource {
   }
 }
 
-/** A relation a resource builds on: a resource of the same program carrying its declaration (a `Table`), or the `{ schema, name }` of one managed elsewhere. */
-export type RelationReference<D extends { schema: pulumi.Input<string>; name: pulumi.Input<string> }> = (pulumi.CustomResource & { readonly declared: D }) | { schema: string; name: string };
+/** The least a relation's declaration carries: its schema and name (a `Table`'s `declared` arguments have more). */
+export interface DeclaredRelation {
+  schema: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+}
+
+/**
+ * A relation a resource builds on: a resource of the same program carrying
+ * its declaration (a `Table`; `D` names what the kind reads of it, so kinds
+ * need not import each other), or the `{ schema, name }` of one managed elsewhere.
+ */
+export type RelationReference<D extends DeclaredRelation> = (pulumi.CustomResource & { readonly declared: D }) | { schema: string; name: string };
+
+/**
+ * A table resource of the same program that states its declared columns,
+ * keys and row security (a `Table`: `declaredShape()`), for kinds whose
+ * `check` judges rules involving both (a hypertable's keys, its columnstore
+ * and row security).
+ */
+export type ShapedTable = pulumi.CustomResource & { readonly declared: DeclaredRelation; declaredShape(): pulumi.Output<DeclaredTable | undefined> };
 
 /**
  * The schema and name of `ref`, its declaration when it is a resource of this
  * program (so `check` can judge it), and `opts` made to depend on it.
  */
-export function resolveRelation<D extends { schema: pulumi.Input<string>; name: pulumi.Input<string> }>(
+export function resolveRelation<D extends DeclaredRelation>(
   ref: RelationReference<D>,
   opts: pulumi.CustomResourceOptions | undefined,
 ): { schema: pulumi.Input<string>; name: pulumi.Input<string>; declared?: D; opts?: pulumi.CustomResourceOptions } {

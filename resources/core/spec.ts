@@ -196,3 +196,6 @@ export function declaredTable() {
     rowLevelSecurity: z.boolean().default(false),
   });
 }
+
+/** What {@link declaredTable} accepts: a `Table`'s `declaredShape()`. */
+export type DeclaredTable = z.input<ReturnType<typeof declaredTable>>;

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource } from "../core/resource";
-import { Table } from "../table";
+import { DatabaseResource, resolveRelation, ShapedTable } from "../core/resource";
 import type { HypertableInput } from "./spec";
 
 /**
@@ -11,7 +10,7 @@ import type { HypertableInput } from "./spec";
  * against the catalogs before any SQL runs).
  */
 export type HypertableArgs = Omit<ResourceArgs<HypertableInput>, "schema" | "table" | "declaredTable"> & {
-  table: Table | { schema: string; name: string };
+  table: ShapedTable | { schema: string; name: string };
 };
 
 /**
@@ -26,13 +25,8 @@ export class Hypertable extends DatabaseResource {
 
   constructor(name: string, args: HypertableArgs, opts?: pulumi.CustomResourceOptions) {
     const { table, ...rest } = args;
-    const declared = table instanceof Table ? table.declared : undefined;
-    const inputs = {
-      ...rest,
-      schema: declared ? declared.schema : (table as { schema: string }).schema,
-      table: declared ? declared.name : (table as { name: string }).name,
-      declaredTable: table instanceof Table ? table.declaredShape() : undefined,
-    };
-    super("Hypertable", name, inputs, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts);
+    const resolved = resolveRelation(table, opts);
+    const declaredTable = pulumi.CustomResource.isInstance(table) ? (table as ShapedTable).declaredShape() : undefined;
+    super("Hypertable", name, { ...rest, schema: resolved.schema, table: resolved.name, declaredTable }, resolved.opts);
   }
 }

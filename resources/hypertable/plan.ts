@@ -1,7 +1,7 @@
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { truncateIdentifier } from "../core/spec";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
-import { syncIdentitySequences } from "../table/plan";
+import { syncIdentitySequences } from "../core/identity";
 import { planCompression } from "../core/columnstore";
 import { refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";

@@ -1,8 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource, RelationReference, resolveRelation } from "../core/resource";
-import type { TableArgs } from "../table";
+import { DatabaseResource, DeclaredRelation, RelationReference, resolveRelation } from "../core/resource";
 import type { PartitionSetInput } from "./spec";
+
+/** What {@link PartitionSet} reads of a parent table of the same program (`Table.declared`): its name and `partitionBy`. */
+interface DeclaredParent extends DeclaredRelation {
+  partitionBy?: pulumi.Input<{ strategy: string; keys: string[] } | undefined>;
+}
 
 /**
  * Inputs of {@link PartitionSet}: `parent` is a range-partitioned
@@ -11,7 +15,7 @@ import type { PartitionSetInput } from "./spec";
  * one managed elsewhere (checked before any SQL).
  */
 export type PartitionSetArgs = Omit<ResourceArgs<PartitionSetInput>, "schema" | "parent" | "declaredParent" | "premadeAhead"> & {
-  parent: RelationReference<TableArgs>;
+  parent: RelationReference<DeclaredParent>;
 };
 
 /**

@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource, RelationReference, resolveRelation } from "../core/resource";
-import type { TableArgs } from "../table";
+import { DatabaseResource, DeclaredRelation, RelationReference, resolveRelation } from "../core/resource";
 import type { PartitionInput } from "./spec";
 
 /**
@@ -10,7 +9,7 @@ import type { PartitionInput } from "./spec";
  * of one managed elsewhere; `name` and `bound` as in `partitionSpec`.
  */
 export type PartitionArgs = Omit<ResourceArgs<PartitionInput>, "schema" | "parent" | "detachPending"> & {
-  parent: RelationReference<TableArgs>;
+  parent: RelationReference<DeclaredRelation>;
 };
 
 /**

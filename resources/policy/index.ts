@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource } from "../core/resource";
-import { Table } from "../table";
+import { DatabaseResource, DeclaredRelation, RelationReference, resolveRelation } from "../core/resource";
 import type { PolicyInput } from "./spec";
 
 /**
@@ -11,7 +10,7 @@ import type { PolicyInput } from "./spec";
  * output, which orders the role before the policy.
  */
 export type PolicyArgs = Omit<ResourceArgs<PolicyInput>, "schema" | "table" | "roles"> & {
-  table: Table | { schema: string; name: string };
+  table: RelationReference<DeclaredRelation>;
   roles?: pulumi.Input<pulumi.Input<string>[]>;
 };
 
@@ -27,8 +26,8 @@ export class Policy extends DatabaseResource {
 
   constructor(name: string, args: PolicyArgs, opts?: pulumi.CustomResourceOptions) {
     const { table, ...rest } = args;
-    const target = table instanceof Table ? { schema: table.declared.schema, name: table.declared.name } : table;
-    super("Policy", name, { ...rest, schema: target.schema, table: target.name }, table instanceof Table ? pulumi.mergeOptions(opts, { dependsOn: table }) : opts);
-    this.target = target;
+    const resolved = resolveRelation(table, opts);
+    super("Policy", name, { ...rest, schema: resolved.schema, table: resolved.name }, resolved.opts);
+    this.target = { schema: resolved.schema, name: resolved.name };
   }
 }

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
 import { DatabaseResource } from "../core/resource";
-import type { Hypertable } from "../hypertable";
 import type { RetentionInput } from "./spec";
 
-/** Inputs of {@link RetentionPolicy}: the hypertable (a {@link Hypertable} of the program, or its `{ schema, table }`) and the properties of `retentionSpec`. */
+/** A hypertable resource of the same program (a `Hypertable`): its schema and table. */
+type HypertableResource = pulumi.CustomResource & { readonly schema: pulumi.Output<string>; readonly table: pulumi.Output<string> };
+
+/** Inputs of {@link RetentionPolicy}: the hypertable (a `Hypertable` of the program, or its `{ schema, table }`) and the properties of `retentionSpec`. */
 export type RetentionPolicyArgs = Omit<ResourceArgs<RetentionInput>, "schema" | "table"> & {
-  hypertable: Hypertable | { schema: string; table: string };
+  hypertable: HypertableResource | { schema: string; table: string };
 };
 
 /**
@@ -19,7 +21,7 @@ export class RetentionPolicy extends DatabaseResource {
   constructor(name: string, args: RetentionPolicyArgs, opts?: pulumi.CustomResourceOptions) {
     const { hypertable, ...rest } = args;
     const isResource = pulumi.CustomResource.isInstance(hypertable);
-    const target = isResource ? { schema: (hypertable as Hypertable).schema, table: (hypertable as Hypertable).table } : (hypertable as { schema: string; table: string });
-    super("RetentionPolicy", name, { ...rest, ...target }, isResource ? pulumi.mergeOptions(opts, { dependsOn: hypertable as Hypertable }) : opts);
+    const target = isResource ? { schema: (hypertable as HypertableResource).schema, table: (hypertable as HypertableResource).table } : (hypertable as { schema: string; table: string });
+    super("RetentionPolicy", name, { ...rest, ...target }, isResource ? pulumi.mergeOptions(opts, { dependsOn: hypertable as HypertableResource }) : opts);
   }
 }

@@ -1,13 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalColumnType } from "../core/column-type";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource, RelationReference, resolveRelation } from "../core/resource";
+import { DatabaseResource, DeclaredRelation, RelationReference, resolveRelation } from "../core/resource";
 import type { IndexInput, IndexSpec } from "./spec";
 
 /** What {@link Index} reads of a table resource of the same program (`Table.declared`): its name and columns. */
-interface DeclaredTable {
-  schema: pulumi.Input<string>;
-  name: pulumi.Input<string>;
+interface DeclaredTable extends DeclaredRelation {
   columns: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; type: pulumi.Input<string> }>[]>;
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
 import { DatabaseResource } from "../core/resource";
+import type { DeclaredTable } from "../core/spec";
 import type { ForeignKeyInput } from "./foreign-key";
 import { tableSpec, TableInput } from "./spec";
 
@@ -18,8 +19,6 @@ export type ForeignKeyArgs = Omit<ForeignKeyInput, "references"> & {
 /** Inputs of {@link Table}: the properties of `tableSpec` plus `connection` and `allowHazards`; `foreignKeys` may reference a {@link Table}. */
 export type TableArgs = Omit<ResourceArgs<TableInput>, "foreignKeys"> & { foreignKeys?: ForeignKeyArgs[] };
 
-/** What a table declaration says about its columns and keys (see core/spec.ts `declaredTable`). */
-export type DeclaredTable = { columns: { name: string; nullable: boolean; type: string }[]; keys: { name: string; columns: string[] }[]; rowLevelSecurity: boolean };
 
 /**
  * A PostgreSQL table. ID: `schema.name`. Adopts an existing table of that name

@@ -1,5 +1,6 @@
 import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
+import { syncIdentitySequences } from "../core/identity";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "../core/column-type";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
@@ -93,21 +94,6 @@ function rebuild(live: TableSpec, desired: TableSpec, f: TableFacts): Step[] {
 
 function commentStep(relation: string, t: TableSpec): Step {
   return step(`COMMENT ON TABLE ${relation} IS ${t.comment === undefined ? "NULL" : quoteLiteral(t.comment)}`);
-}
-
-/**
- * Moves the identity sequences of `relation` (a quoted qualified name; only
- * `column`'s when given) past the values already stored, so that the next
- * generated value is free: needed after rows were copied in, or after an
- * existing column became an identity (its sequence starts at 1).
- */
-export function syncIdentitySequences(relation: string, column?: string): Step {
-  return step(
-    `SELECT setval(s.seq::regclass, (SELECT COALESCE(max(v), 0) + 1 FROM (SELECT (to_jsonb(t) ->> a.attname)::bigint AS v FROM ${relation} t) m), false)
-       FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence(${quoteLiteral(relation)}, a.attname) AS seq) s
-      WHERE a.attrelid = ${quoteLiteral(relation)}::regclass AND a.attidentity <> '' AND s.seq IS NOT NULL` +
-      (column === undefined ? "" : ` AND a.attname = ${quoteLiteral(column)}`),
-  );
 }
 
 const dimensions = (type: string) => /^(vector|halfvec|sparsevec)\((\d+)\)$/.exec(type);
