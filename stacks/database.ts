@@ -4,8 +4,29 @@ import * as random from "@pulumi/random";
 import type { Connection } from "pgstrata";
 import { StackConfig } from "./config";
 
-/** The image of the dev database: PostgreSQL 17 with TimescaleDB (community license) and pgvector. */
-export const DEV_IMAGE = "timescale/timescaledb-ha:pg17";
+/**
+ * The image the dev database is built from: PostgreSQL 17 with TimescaleDB
+ * (community license), pgvector and pg_cron, but not pg_partman, and with only
+ * TimescaleDB (and pg_textsearch) in `shared_preload_libraries`
+ * (timescale/timescaledb-docker-ha, Dockerfile).
+ */
+export const DEV_BASE_IMAGE = "timescale/timescaledb-ha:pg17";
+
+/** The dev database's image: {@link DEV_BASE_IMAGE} plus pg_partman (stacks/dev-database/Dockerfile), built on the Docker engine, never pushed. */
+export const DEV_IMAGE = "pgstrata-dev-db:pg17";
+
+/**
+ * What the stacks need of the dev server beyond the image's defaults, as
+ * `postgres -c` arguments: pg_cron works only when preloaded (its scheduler
+ * is a background worker started at server start), and runs jobs from the
+ * database `cron.database_name`, where stacks/access.ts creates the extension
+ * (`postgres`, also pg_cron's default, stated so that a changed default
+ * cannot move it).
+ */
+export const DEV_SERVER_SETTINGS: Record<string, string> = {
+  shared_preload_libraries: "timescaledb,pg_cron",
+  "cron.database_name": "postgres",
+};
 
 /** Where the schema lives, and what must exist before anything connects to it. */
 export interface StackDatabase {
@@ -17,8 +38,8 @@ export interface StackDatabase {
 
 /**
  * The stack's database. `database: url` (prod): the secret `databaseUrl` (or
- * `$DATABASE_URL`). `database: docker` (dev): a `timescale/timescaledb-ha:pg17`
- * container with a named volume (`pgstrata-<stack>-data`, kept across
+ * `$DATABASE_URL`). `database: docker` (dev): a container of {@link DEV_IMAGE}
+ * started with {@link DEV_SERVER_SETTINGS}, with a named volume (`pgstrata-<stack>-data`, kept across
  * `pulumi up`s), a health check (`pg_isready`; `pulumi up` waits until it
  * passes), PostgreSQL published on `127.0.0.1:<dockerPort>` only, and a
  * generated 32-character password kept as a Pulumi secret; the connection is
@@ -30,13 +51,18 @@ export function stackDatabase(cfg: StackConfig, stack = pulumi.getStack()): Stac
   if (cfg.database === "url") return { connection: pulumi.secret({ url: cfg.url!, ...timeouts }) };
 
   const password = new random.RandomPassword(`${stack}-db-password`, { length: 32, special: false });
-  const image = new docker.RemoteImage(`${stack}-db-image`, { name: DEV_IMAGE, keepLocally: true });
+  const image = new docker.Image(`${stack}-db-image`, {
+    imageName: DEV_IMAGE,
+    build: { context: "stacks/dev-database", args: { BASE_IMAGE: DEV_BASE_IMAGE } },
+    skipPush: true,
+  });
   const volume = new docker.Volume(`${stack}-db-data`, { name: `pgstrata-${stack}-data` });
   const container = new docker.Container(
     `${stack}-db`,
     {
       name: `pgstrata-${stack}-db`,
-      image: image.imageId,
+      image: image.repoDigest,
+      command: ["postgres", ...Object.entries(DEV_SERVER_SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`])],
       envs: [pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`],
       ports: [{ internal: 5432, external: cfg.dockerPort, ip: "127.0.0.1" }],
       volumes: [{ volumeName: volume.name, containerPath: "/home/postgres/pgdata" }],

@@ -2,13 +2,14 @@
  * The stacks/ program under pulumi.runtime.setMocks: what each stack declares,
  * and how bad stack config fails. No database, no provider host.
  */
+import { readFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
 import { Hypertable, Table } from "pgstrata";
 import { hypertableKind } from "../../resources/hypertable/kind";
 import { tableKind } from "../../resources/table/kind";
 import { loadStackConfig, StackConfig } from "../../stacks/config";
-import { DEV_IMAGE, stackDatabase } from "../../stacks/database";
+import { DEV_BASE_IMAGE, DEV_IMAGE, stackDatabase } from "../../stacks/database";
 import { applicationDatabase } from "../../stacks/model";
 
 /** The engine sends dynamic providers plain values (Configure answers acceptSecrets=false): unwrap the mocks' secret envelopes. */
@@ -25,7 +26,8 @@ beforeAll(() =>
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) });
-        const generated = args.type === "random:index/randomPassword:RandomPassword" ? { result: "generated-password" } : {};
+        const generated =
+          args.type === "random:index/randomPassword:RandomPassword" ? { result: "generated-password" } : args.type === "docker:index/image:Image" ? { repoDigest: "sha256:built-dev-image" } : {};
         return { id: `${args.name}_id`, state: { ...args.inputs, ...generated } };
       },
       call: () => ({}),
@@ -164,7 +166,7 @@ test("bad stack config fails with one error naming every bad key", () => {
   }
 });
 
-test("dev starts its own TimescaleDB container: image, named volume, health check, bound to 127.0.0.1, generated secret password", async () => {
+test("dev starts its own TimescaleDB container: image with pg_partman, pg_cron preloaded, named volume, health check, bound to 127.0.0.1, generated secret password", async () => {
   withConfig({ "pgstrata:database": "docker", "pgstrata:dockerPort": "55433" });
   program("dev");
   await settle();
@@ -172,13 +174,23 @@ test("dev starts its own TimescaleDB container: image, named volume, health chec
   expect(container.name).toBe("dev-db");
   expect(container.inputs).toMatchObject({
     name: "pgstrata-dev-db",
+    image: "sha256:built-dev-image",
+    command: ["postgres", "-c", "shared_preload_libraries=timescaledb,pg_cron", "-c", "cron.database_name=postgres"],
     envs: ["POSTGRES_PASSWORD=generated-password"],
     ports: [{ internal: 5432, external: 55433, ip: "127.0.0.1" }],
     volumes: [{ volumeName: "pgstrata-dev-data", containerPath: "/home/postgres/pgdata" }],
     healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U postgres"] },
     wait: true,
   });
-  expect(registered.find((r) => r.type === "docker:index/remoteImage:RemoteImage")!.inputs).toMatchObject({ name: DEV_IMAGE });
+  // The base image ships pg_cron and pgvector but not pg_partman, which the partition sets need: the stack builds it in, never pushes.
+  expect(registered.find((r) => r.type === "docker:index/image:Image")!.inputs).toMatchObject({
+    imageName: DEV_IMAGE,
+    build: { context: "stacks/dev-database", args: { BASE_IMAGE: DEV_BASE_IMAGE } },
+    skipPush: true,
+  });
+  const dockerfile = readFileSync("stacks/dev-database/Dockerfile", "utf8");
+  expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
+  expect(dockerfile).toMatch(/apt-get install .*postgresql-17-partman/);
   expect(registered.find((r) => r.type === "random:index/randomPassword:RandomPassword")!.inputs).toMatchObject({ length: 32 });
   const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"));
   expect(dynamic).toHaveLength(38);
