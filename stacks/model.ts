@@ -109,13 +109,14 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
   // Per subject and sensor: 5-minute statistics, and hourly ones rolled up from them (a continuous aggregate on a continuous aggregate).
   const userMetrics5min = new ContinuousAggregate("biometric.user_metrics_5min", {
     connection,
+    source: biometricHypertable,
     schema: "biometric",
     name: "user_metrics_5min",
     query: `SELECT time_bucket('5 minutes', recorded_at) AS bucket, subject_id, sensor,
                    count(*) AS samples, sum(reading) AS reading_sum, min(reading) AS reading_min, max(reading) AS reading_max
               FROM biometric.biometric_events GROUP BY 1, 2, 3`,
     refreshPolicy: { startOffset: "1 day", endOffset: "5 minutes", scheduleInterval: "5 minutes" },
-  }, { dependsOn: [biometricHypertable] });
+  });
   const userMetricsHourly = new ContinuousAggregate("biometric.user_metrics_hourly", {
     connection,
     schema: "biometric",

@@ -13,6 +13,7 @@ export const continuousAggregateKind: Kind<ContinuousAggregateSpec, ContinuousAg
   type: "ContinuousAggregate",
   schema: once(continuousAggregateSpec),
   identity: (c) => `${c.schema}.${c.name}`,
+  checkOnly: ["declaredSource"],
   // The aggregate is a relation of its own; creating and refreshing it read its sources (ACCESS SHARE), dropping it takes ACCESS EXCLUSIVE on its source hypertable.
   locks: (c) => relationLocks([c, ...queryRelations(c.query)]),
   replaces: continuousAggregateReplaces,

@@ -24,7 +24,8 @@ const CATALOG = `SELECT materialized_only, regexp_replace(btrim(view_definition)
 /**
  * The live aggregate, in one statement: its canonical query,
  * `materializedOnly`, refresh policy, columnstore settings and columnstore
- * policy; undefined when it does not exist. `backfill` is echoed, and so are
+ * policy; undefined when it does not exist. `backfill` and `declaredSource`
+ * are echoed, and so are
  * the refresh policy's `startOffset` left unset (refresh from the beginning)
  * and what `desired` leaves to TimescaleDB (segmentBy, orderBy, the
  * columnstore policy's scheduleInterval). The jobs read with it are kept for
@@ -52,6 +53,7 @@ export async function observeContinuousAggregate(client: PoolClient, desired: Co
     compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
     columnstorePolicy: observedColumnstorePolicy(jobs.find((j) => j.proc === COMPRESSION_PROC), desired.columnstorePolicy),
     backfill: desired.backfill,
+    declaredSource: desired.declaredSource,
   });
 }
 

@@ -1,13 +1,17 @@
 import { z } from "zod";
 import { identifier, interval, schemaName } from "../core/spec";
 import { columnstorePolicy, COLUMNSTORE_POLICY_NEEDS_COMPRESSION, columnstoreSettings } from "../core/columnstore";
-import { jobSchedule } from "../core/timescaledb";
+import { jobSchedule, rowSecurityConflict } from "../core/timescaledb";
 
 /**
  * A TimescaleDB continuous aggregate (TimescaleDB docs "CREATE MATERIALIZED
  * VIEW (Continuous Aggregate)", "add_continuous_aggregate_policy"; community
  * license). Its query is compared by the server's canonical text; a changed
  * query replaces the aggregate (rebuilt and backfilled from its source).
+ * Refused at `check` when the source's table is a `Table` of the program that
+ * declares row-level security: TimescaleDB refuses continuous aggregates on a
+ * hypertable with row security ("cannot create continuous aggregate on
+ * hypertable with row security"; checked on 2.29).
  */
 export function continuousAggregateSpec() {
   return z.strictObject({
@@ -48,8 +52,15 @@ export function continuousAggregateSpec() {
     columnstorePolicy: columnstorePolicy(),
     /** On create, refresh the whole range once (`refresh_continuous_aggregate(…, NULL, NULL)`, outside a transaction). Default true. An option, not state. */
     backfill: z.boolean().default(true),
+    /** The source hypertable's table as a `Table` of the same program declares it, filled in by {@link ContinuousAggregate} from `source`. Read by `check` only: dropped from the checked inputs. */
+    declaredSource: z.strictObject({ schema: schemaName(), table: identifier(), rowLevelSecurity: z.boolean() }).optional(),
   }).superRefine((c, ctx) => {
     if (c.columnstorePolicy && !c.compression) ctx.addIssue({ code: "custom", path: ["columnstorePolicy"], message: COLUMNSTORE_POLICY_NEEDS_COMPRESSION });
+    if (c.declaredSource?.rowLevelSecurity) {
+      const table = `${c.declaredSource.schema}.${c.declaredSource.table}`;
+      // On the argument the user wrote (declaredSource is filled in from it).
+      ctx.addIssue({ code: "custom", path: ["source"], message: rowSecurityConflict(table, `rowLevelSecurity of Table ${table}`, [`continuous aggregate ${c.schema}.${c.name}`]) });
+    }
   });
 }
 

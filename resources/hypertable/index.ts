@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../core/provider";
-import { DatabaseResource, resolveRelation, ShapedTable } from "../core/resource";
+import { DatabaseResource, DeclaredRelation, resolveRelation, ShapedTable } from "../core/resource";
+import type { DeclaredTable } from "../core/spec";
 import type { HypertableInput } from "./spec";
 
 /**
@@ -22,11 +23,19 @@ export class Hypertable extends DatabaseResource {
   declare readonly table: pulumi.Output<string>;
   declare readonly timeColumn: pulumi.Output<string>;
   declare readonly chunkInterval: pulumi.Output<string>;
+  /**
+   * The table as this program declares it: its schema and name, and (when
+   * `table` is a `Table` of the program) its declared columns, keys and row
+   * security, for resources that build on the hypertable (a
+   * `ContinuousAggregate`'s `source`).
+   */
+  readonly declared: DeclaredRelation & { table?: pulumi.Output<DeclaredTable | undefined> };
 
   constructor(name: string, args: HypertableArgs, opts?: pulumi.CustomResourceOptions) {
     const { table, ...rest } = args;
     const resolved = resolveRelation(table, opts);
     const declaredTable = pulumi.CustomResource.isInstance(table) ? (table as ShapedTable).declaredShape() : undefined;
     super("Hypertable", name, { ...rest, schema: resolved.schema, table: resolved.name, declaredTable }, resolved.opts);
+    this.declared = { schema: resolved.schema, name: resolved.name, table: declaredTable };
   }
 }

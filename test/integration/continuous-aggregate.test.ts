@@ -180,11 +180,27 @@ describe("refused before any SQL, naming the property", () => {
     expect(await cagg(db.sql, (props as { name: string }).name)).toEqual([]);
   });
 
+  test("row-level security declared on the source's Table fails check, naming both, before the table or hypertable exists", async () => {
+    const inputs = { connection: { url: db.url }, schema: "metrics", name: "tenants_hourly", query: "SELECT time_bucket('1 hour', at) AS b, count(*) FROM metrics.tenants GROUP BY 1" };
+    const { failures } = await provider.check!({}, { ...inputs, declaredSource: { schema: "metrics", table: "tenants", rowLevelSecurity: true } });
+    expect(failures).toEqual([
+      { property: "source", reason: expect.stringMatching(/^continuous aggregate metrics\.tenants_hourly and rowLevelSecurity of Table metrics\.tenants cannot both be declared on metrics\.tenants: .*"cannot create continuous aggregate on hypertable with row security"/) },
+    ]);
+  });
+
   test("on the Apache license, naming the license", async () => {
     await expect(create(apache.url, { name: "hourly", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.readings GROUP BY 1" })).rejects.toThrow(
       /ContinuousAggregate metrics\.hourly: a continuous aggregate needs TimescaleDB's community license.*'apache' license/,
     );
   });
+});
+
+test("a source declared without row security is read by check only: created, no diff, never stored", async () => {
+  const declaredSource = { schema: "metrics", table: "readings", rowLevelSecurity: false };
+  const { id, outs } = await create(db.url, { name: "sourced", query: HOURLY, backfill: false, declaredSource });
+  expect(outs).not.toHaveProperty("declaredSource");
+  const again = (await provider.check!(outs, { connection: { url: db.url }, schema: "metrics", name: "sourced", query: HOURLY, backfill: false, declaredSource })).inputs;
+  expect(await provider.diff!(id, outs, again)).toMatchObject({ changes: false });
 });
 
 test("replacing an aggregate that holds rows past its source's retention is a data-loss hazard", async () => {

@@ -5,7 +5,8 @@
 import { readFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../../resources/core/provider";
-import { Hypertable, Table } from "pgstrata";
+import { ContinuousAggregate, Hypertable, Table } from "pgstrata";
+import { continuousAggregateKind } from "../../resources/continuous-aggregate/kind";
 import { hypertableKind } from "../../resources/hypertable/kind";
 import { tableKind } from "../../resources/table/kind";
 import { loadStackConfig, StackConfig } from "../../stacks/config";
@@ -90,6 +91,7 @@ test("a hypertable over a Table of the program carries the table's declared keys
     rowLevelSecurity: false,
   });
   expect(inputsOf("Hypertable", "events.event_store").declaredTable).toMatchObject({ rowLevelSecurity: true });
+  expect(inputsOf("ContinuousAggregate", "biometric.user_metrics_5min").declaredSource).toEqual({ schema: "biometric", table: "biometric_events", rowLevelSecurity: false });
 });
 
 test("a foreign key to a Table of the program carries the referenced table's declared keys, and check judges them", async () => {
@@ -141,6 +143,26 @@ test("a Table whose time column is a date is rejected at check of its Hypertable
   await settle();
   const { failures } = await providerFor(hypertableKind).check!({}, inputsOf("Hypertable", "daily"));
   expect(failures).toEqual([{ property: "chunkInterval", reason: expect.stringMatching(/^chunkInterval "12 hours" is not a whole number of days, and the time column "day" of app\.daily is of type date.*use whole days, e\.g\. '1 day'/) }]);
+});
+
+test("a continuous aggregate whose source Hypertable is over a Table with row-level security is rejected at check, naming both", async () => {
+  withConfig({});
+  const connection = { url: "postgres://app@db:5432/app" };
+  const columns = [{ name: "tenant_id", type: "uuid", nullable: false }, { name: "at", type: "timestamptz", nullable: false }, { name: "v", type: "double precision" }];
+  const query = "SELECT time_bucket('1 hour', at) AS bucket, avg(v) FROM app.readings GROUP BY 1";
+  const secured = new Table("readings", { connection, schema: "app", name: "readings", columns, rowLevelSecurity: { enabled: true } });
+  new ContinuousAggregate("hourly", { connection, source: new Hypertable("readings", { connection, table: secured, timeColumn: "at" }), schema: "app", name: "hourly", query });
+  const open = new Table("open", { connection, schema: "app", name: "open", columns });
+  new ContinuousAggregate("open_hourly", { connection, source: new Hypertable("open", { connection, table: open, timeColumn: "at" }), schema: "app", name: "open_hourly", query: query.replace("app.readings", "app.open") });
+  await settle();
+  const provider = providerFor(continuousAggregateKind);
+  expect(inputsOf("ContinuousAggregate", "hourly").declaredSource).toEqual({ schema: "app", table: "readings", rowLevelSecurity: true });
+  expect((await provider.check!({}, inputsOf("ContinuousAggregate", "hourly"))).failures).toEqual([
+    { property: "source", reason: expect.stringMatching(/^continuous aggregate app\.hourly and rowLevelSecurity of Table app\.readings cannot both be declared on app\.readings: TimescaleDB refuses .*Choose one/) },
+  ]);
+  const checked = await provider.check!({}, inputsOf("ContinuousAggregate", "open_hourly"));
+  expect(checked.failures).toBeUndefined();
+  expect(checked.inputs).not.toHaveProperty("declaredSource");
 });
 
 test("bad stack config fails with one error naming every bad key", () => {
