@@ -10,11 +10,10 @@
  *
  *   npx ts-node --transpile-only bench/hnsw-build.ts [rows=100000] [rounds=2]
  */
-import { Client } from "pg";
 import { providerFor } from "../resources/core/provider";
 import { indexKind } from "../resources/table-index/kind";
-import { createScratchDatabase, startTestServers } from "../test/support/database";
 import { FakeEngine } from "../test/support/fake-engine";
+import { runBench } from "./support/run-bench";
 
 const DIMENSIONS = 256;
 const BUILD = { maintenanceWorkMem: "1GB", parallelWorkers: 1 };
@@ -23,16 +22,13 @@ const URN = "urn:pulumi:bench::pgstrata::pulumi-nodejs:dynamic/pgstrata:Index::p
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function main(): Promise<void> {
-  const rows = Number(process.argv[2] ?? 100_000);
-  const rounds = Number(process.argv[3] ?? 2);
-  const servers = await startTestServers();
+const rows = Number(process.argv[2] ?? 100_000);
+const rounds = Number(process.argv[3] ?? 2);
+
+runBench("bench_hnsw", async ({ url, sql }) => {
   const engine = await FakeEngine.start();
   process.env.PULUMI_NODEJS_ENGINE = engine.address; // read at the provider's first message
-  const db = await createScratchDatabase(servers.timescale.adminUrl, "bench_hnsw");
-  const sql = new Client({ connectionString: db.url });
   try {
-    await sql.connect();
     const t0 = Date.now();
     await sql.query(`CREATE TABLE public.items (id int PRIMARY KEY, embedding vector(${DIMENSIONS}) NOT NULL)`);
     await sql.query(
@@ -44,7 +40,7 @@ async function main(): Promise<void> {
 
     const provider = providerFor(indexKind);
     const inputs = (await provider.check!({}, {
-      __urn: URN, connection: { url: db.url, statementTimeout: "2h" }, schema: "public", table: "items", name: "items_embedding_idx",
+      __urn: URN, connection: { url, statementTimeout: "2h" }, schema: "public", table: "items", name: "items_embedding_idx",
       method: "hnsw", keys: [{ column: "embedding", opclass: "vector_cosine_ops" }], with: { m: 16, ef_construction: 64 }, build: BUILD,
     })).inputs;
     const viaProvider = async () => {
@@ -79,13 +75,6 @@ async function main(): Promise<void> {
     const status = engine.logs.filter((l) => l.ephemeral && l.urn === URN).map((l) => l.message);
     process.stdout.write(`  status lines the last provider build sent (every 2 s): ${status.length}\n${[...new Set(status)].map((m) => `    ${m}`).join("\n")}\n`);
   } finally {
-    await sql.end();
-    await db.drop();
-    await Promise.all([servers.timescale.stop(), servers.apache.stop(), engine.stop()]);
+    await engine.stop();
   }
-}
-
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack}\n`);
-  process.exit(1);
 });
