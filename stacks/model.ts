@@ -125,6 +125,9 @@ export function applicationDatabase(cfg: StackConfig, connection: pulumi.Output<
                    sum(samples) AS samples, sum(reading_sum) / sum(samples) AS reading_avg, min(reading_min) AS reading_min, max(reading_max) AS reading_max
               FROM biometric.user_metrics_5min GROUP BY 1, 2, 3`,
     refreshPolicy: { startOffset: "3 days", endOffset: "1 hour", scheduleInterval: "1 hour" },
+    // The hourly rollup outlives the raw events (retention): kept compressed per subject and sensor once no refresh touches it.
+    compression: { segmentBy: ["subject_id", "sensor"], orderBy: [{ column: "bucket", order: "DESC" }] },
+    columnstorePolicy: { after: "30 days" },
   }, { dependsOn: [userMetrics5min] });
 
   const keyMappings = table("encrypted", "key_mappings", {

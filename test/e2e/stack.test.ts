@@ -176,13 +176,21 @@ test("first pass: Check → Create for every resource in dependency order", asyn
     { on: "biometric.biometric_events", proc: "policy_compression", config: { compress_after: "1 day" }, scheduled: true },
     { on: "biometric.biometric_events", proc: "policy_retention", config: { drop_after: "14 days" }, scheduled: true },
     { on: "biometric.user_metrics_5min", proc: "policy_refresh_continuous_aggregate", config: { start_offset: "1 day", end_offset: "00:05:00" }, scheduled: true },
+    { on: "biometric.user_metrics_hourly", proc: "policy_compression", config: { compress_after: "30 days" }, scheduled: true },
     { on: "biometric.user_metrics_hourly", proc: "policy_refresh_continuous_aggregate", config: { start_offset: "3 days", end_offset: "01:00:00" }, scheduled: true },
   ]);
-  expect(await q("SELECT view_name, materialization_hypertable_name IS NOT NULL AS materialized FROM timescaledb_information.continuous_aggregates ORDER BY 1")).toEqual([
-    { view_name: "user_metrics_5min", materialized: true },
-    { view_name: "user_metrics_hourly", materialized: true },
+  expect(await q(
+    `SELECT ca.view_name, ca.materialization_hypertable_name IS NOT NULL AS materialized, ca.compression_enabled AS compressed, s.segmentby, s.orderby
+       FROM timescaledb_information.continuous_aggregates ca
+       LEFT JOIN timescaledb_information.hypertable_columnstore_settings s ON s.hypertable = format('%I.%I', ca.materialization_hypertable_schema, ca.materialization_hypertable_name)::regclass
+      ORDER BY 1`,
+  )).toEqual([
+    { view_name: "user_metrics_5min", materialized: true, compressed: false, segmentby: null, orderby: null },
+    { view_name: "user_metrics_hourly", materialized: true, compressed: true, segmentby: "subject_id,sensor", orderby: "bucket DESC" },
   ]);
   // Every policy's job is reported with its last run on the resource's `jobs` output.
+  const hourly = state.get(dynamic("ContinuousAggregate").find((r) => r.name === "biometric.user_metrics_hourly")!.urn)!;
+  expect((hourly.outputs.jobs as { proc: string }[]).map((j) => j.proc).sort()).toEqual(["policy_compression", "policy_refresh_continuous_aggregate"]);
   const retention = state.get(dynamic("RetentionPolicy").find((r) => r.name === "biometric.biometric_events")!.urn)!;
   expect(retention.outputs.jobs).toEqual([expect.objectContaining({ proc: "policy_retention", scheduled: true, lastRunStatus: null, totalFailures: 0 })]);
   // A chunk made after the index was declared carries it (TimescaleDB copies a hypertable's indexes to new chunks).
