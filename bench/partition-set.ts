@@ -8,21 +8,18 @@
  *
  *   npx ts-node --transpile-only bench/partition-set.ts [runs=5]
  */
-import { Client, Pool, PoolClient } from "pg";
+import { Pool, PoolClient } from "pg";
 import { providerFor } from "../resources/core/provider";
 import { partitionSetKind } from "../resources/partition-set/kind";
-import { createScratchDatabase, startTestServers } from "../test/support/database";
+import { runBench } from "./support/run-bench";
 
 /** 16 months back to 7 ahead (premake 6, and maintenance makes one more): 24 monthly partitions (and the default). */
 const MONTHS_BACK = 16;
 const PREMAKE = 6;
 
-async function main(): Promise<void> {
-  const runs = Number(process.argv[2] ?? 5);
-  const servers = await startTestServers();
-  const db = await createScratchDatabase(servers.timescale.adminUrl, "bench_partition_set");
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
+const runs = Number(process.argv[2] ?? 5);
+
+runBench("bench_partition_set", async ({ url, sql }) => {
   let roundTrips = 0;
   let connections = 0;
   const original = Pool.prototype.connect;
@@ -48,7 +45,7 @@ async function main(): Promise<void> {
     let read = { id: "", outs: {} as Record<string, unknown> };
     for (let i = 0; i < runs; i++) {
       await table(parent(i));
-      const inputs = { connection: { url: db.url }, schema: "bench", parent: parent(i), control: "at", interval: "1 month", premake: PREMAKE, startPartition: start, maintenance: { schedule: "@hourly" } };
+      const inputs = { connection: { url }, schema: "bench", parent: parent(i), control: "at", interval: "1 month", premake: PREMAKE, startPartition: start, maintenance: { schedule: "@hourly" } };
       const checked = (await provider.check!({}, inputs)).inputs;
       const t0 = process.hrtime.bigint();
       const created = await provider.create(checked);
@@ -77,10 +74,5 @@ async function main(): Promise<void> {
     console.log(`one refresh (read) of the set: ${(roundTrips / iterations).toFixed(1)} round trips (context, part_config with coverage, the job in pg_cron's database), ${readMs.toFixed(1)} ms mean over ${iterations}; ${connections} new connections after warm-up`);
   } finally {
     Pool.prototype.connect = original;
-    await sql.end();
-    await db.drop();
-    await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
-}
-
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+});
