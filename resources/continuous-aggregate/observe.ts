@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy, planColumnstore } from "../core/columnstore";
@@ -33,8 +34,7 @@ const CATALOG = `SELECT materialized_only, regexp_replace(btrim(view_definition)
  */
 export async function observeContinuousAggregate(client: PoolClient, desired: ContinuousAggregateSpec): Promise<ContinuousAggregateSpec | undefined> {
   const { rows } = await client.query<CatalogRow & { columnstore: LiveColumnstore | null; jobs: Job[] }>(
-    `SELECT c.*, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs FROM (${CATALOG}) c`,
-    [desired.schema, desired.name],
+    prepared(`SELECT c.*, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs FROM (${CATALOG}) c`, [desired.schema, desired.name]),
   );
   if (rows.length === 0) return undefined;
   const { definition, materialized_only, columnstore, jobs } = rows[0];
@@ -103,7 +103,7 @@ export async function canonicalizeContinuousAggregate(client: PoolClient, desire
       const property = desired.columnstorePolicy && !/column/.test((error as Error).message) ? "columnstorePolicy" : "compression";
       throw new Error(`${resource(desired)}: ${property}: ${(error as Error).message}. Fix: name columns of the aggregate's SELECT (its output names) in segmentBy and orderBy.`);
     }
-    return (await client.query<CatalogRow>(CATALOG, [scratch.schema, scratch.name])).rows[0].definition;
+    return (await client.query<CatalogRow>(prepared(CATALOG, [scratch.schema, scratch.name]))).rows[0].definition;
   });
   const { refreshPolicy: refresh, columnstorePolicy: compress } = desired;
   const [startOffset, endOffset, scheduleInterval, after, compressEvery] = await canonicalIntervals(client, [

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "./prepared";
 
 /** One dimension of a hypertable, intervals as text (IntervalStyle postgres), as `timescaledb_information.dimensions` prints them. */
 export interface Dimension {
@@ -43,7 +44,7 @@ export function timescaleMissing(error: unknown): boolean {
  */
 export async function readDimensions(client: PoolClient, schema: string, table: string): Promise<Dimension[] | undefined> {
   try {
-    const { rows } = await client.query<{ dimensions: Dimension[] }>(`SELECT ${DIMENSIONS_SQL} AS dimensions`, [schema, table]);
+    const { rows } = await client.query<{ dimensions: Dimension[] }>(prepared(`SELECT ${DIMENSIONS_SQL} AS dimensions`, [schema, table]));
     return rows[0].dimensions;
   } catch (error) {
     if (timescaleMissing(error)) return undefined;

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "./prepared";
 import { z } from "zod";
 import { qualifiedName, quoteLiteral } from "./quote";
 import { interval } from "./spec";
@@ -140,7 +141,7 @@ COALESCE((SELECT json_agg(json_build_object(
 
 /** The policy jobs on hypertable or continuous aggregate `schema.name` ({@link JOBS_SQL}), in one round trip. */
 export async function readJobs(client: PoolClient, schema: string, name: string): Promise<Job[]> {
-  const { rows } = await client.query<{ jobs: Job[] }>(`SELECT ${JOBS_SQL} AS jobs`, [schema, name]);
+  const { rows } = await client.query<{ jobs: Job[] }>(prepared(`SELECT ${JOBS_SQL} AS jobs`, [schema, name]));
   return rows[0].jobs;
 }
 

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
 import { cappedRowCount } from "../core/row-count";
@@ -18,8 +19,10 @@ import { HypertableSpec } from "./spec";
 export async function observeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec | undefined> {
   const { rows } = await client
     .query<{ dimensions: Dimension[]; columnstore: LiveColumnstore | null; jobs: Job[] }>(
-      `SELECT ${DIMENSIONS_SQL} AS dimensions, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs`,
-      [desired.schema, desired.table],
+      prepared(
+        `SELECT ${DIMENSIONS_SQL} AS dimensions, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs`,
+        [desired.schema, desired.table],
+      ),
     )
     .catch((error: unknown) => {
       if (!timescaleMissing(error)) throw error;
@@ -144,18 +147,20 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
     columnstore: LiveColumnstore | null;
     jobs: Job[];
   }>(
-    `SELECT ${LICENSE_SQL} AS license, c.relkind, c.relrowsecurity AS row_security,
-            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attname = $6 AND a.attnum > 0 AND NOT a.attisdropped) AS time_column_type,
-            (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
-                    'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
-                                       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
-               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
-            CASE WHEN $4 AND c.relkind = 'r' THEN ${cappedRowCount("c.oid::regclass")} END AS rows,
-            CASE WHEN $5 AND c.relkind = 'r' THEN ${CARRIED_SQL} END AS carried,
-            ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs
-       FROM (SELECT to_regclass($3) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid`,
-    [desired.schema, desired.table, relation, read.rows, read.carried, desired.timeColumn],
+    prepared(
+      `SELECT ${LICENSE_SQL} AS license, c.relkind, c.relrowsecurity AS row_security,
+              (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attname = $6 AND a.attnum > 0 AND NOT a.attisdropped) AS time_column_type,
+              (SELECT json_agg(json_build_object('name', k.conname, 'primary', k.contype = 'p',
+                      'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
+                                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i)) ORDER BY k.conname)
+                 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
+              CASE WHEN $4 AND c.relkind = 'r' THEN ${cappedRowCount("c.oid::regclass")} END AS rows,
+              CASE WHEN $5 AND c.relkind = 'r' THEN ${CARRIED_SQL} END AS carried,
+              ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs
+         FROM (SELECT to_regclass($3) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid`,
+      [desired.schema, desired.table, relation, read.rows, read.carried, desired.timeColumn],
+    ),
   );
   const f = rows[0];
   const license = licenseOf(f.license);

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { ROW_COUNT_CAP } from "../core/step";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
@@ -17,10 +18,12 @@ const parentOf = (p: PartitionSpec) => qualifiedName(p.schema, p.parent);
  */
 export async function observePartition(client: PoolClient, desired: PartitionSpec): Promise<PartitionSpec | undefined> {
   const { rows } = await client.query<{ ofParent: boolean | null; bound: string | null; pending: boolean | null }>(
-    `SELECT i.inhparent = to_regclass($2) AS "ofParent", pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending
-       FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
-      WHERE c.oid = to_regclass($1)`,
-    [qualifiedName(desired.schema, desired.name), parentOf(desired)],
+    prepared(
+      `SELECT i.inhparent = to_regclass($2) AS "ofParent", pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending
+         FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+        WHERE c.oid = to_regclass($1)`,
+      [qualifiedName(desired.schema, desired.name), parentOf(desired)],
+    ),
   );
   const r = rows[0];
   if (!r || r.bound === null) return undefined;

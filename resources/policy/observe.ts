@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { canonicalFixedPoint } from "../core/canonical";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
@@ -14,11 +15,13 @@ const COMMANDS: Record<string, PolicySpec["command"]> = { "*": "all", r: "select
  */
 export async function observePolicy(client: PoolClient, desired: PolicySpec): Promise<PolicySpec | undefined> {
   const { rows } = await client.query<{ cmd: string; permissive: boolean; roles: string[]; using: string | null; with_check: string | null }>(
-    `SELECT p.polcmd AS cmd, p.polpermissive AS permissive,
-            ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r) AS roles,
-            pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
-       FROM pg_policy p WHERE p.polrelid = to_regclass($1) AND p.polname = $2`,
-    [qualifiedName(desired.schema, desired.table), desired.name],
+    prepared(
+      `SELECT p.polcmd AS cmd, p.polpermissive AS permissive,
+              ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r) AS roles,
+              pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+         FROM pg_policy p WHERE p.polrelid = to_regclass($1) AND p.polname = $2`,
+      [qualifiedName(desired.schema, desired.table), desired.name],
+    ),
   );
   if (rows.length === 0) return undefined;
   const r = rows[0];

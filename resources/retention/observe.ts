@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { Connection } from "../core/connection";
 import { CronContext, CronJob, readCronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
@@ -22,13 +23,15 @@ interface RetentionState {
 
 async function readRetention(client: PoolClient, r: RetentionSpec): Promise<RetentionState> {
   const { rows } = await client.query(
-    `SELECT d.column_type::text AS type,
-            (SELECT format('%s.%s', x.integer_now_func_schema, x.integer_now_func) FROM _timescaledb_catalog.dimension x
-               JOIN _timescaledb_catalog.hypertable h ON h.id = x.hypertable_id
-              WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now
-       FROM (SELECT 1) one
-       LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'`,
-    [r.schema, r.table],
+    prepared(
+      `SELECT d.column_type::text AS type,
+              (SELECT format('%s.%s', x.integer_now_func_schema, x.integer_now_func) FROM _timescaledb_catalog.dimension x
+                 JOIN _timescaledb_catalog.hypertable h ON h.id = x.hypertable_id
+                WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now
+         FROM (SELECT 1) one
+         LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'`,
+      [r.schema, r.table],
+    ),
   );
   const row = rows[0];
   const tslJob = (await readJobs(client, r.schema, r.table)).find((j) => j.proc === RETENTION_PROC);

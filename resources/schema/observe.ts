@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { cappedRowCount } from "../core/row-count";
 import { ROW_COUNT_CAP } from "../core/step";
 import { SchemaSpec } from "./spec";
@@ -6,9 +7,11 @@ import { SchemaSpec } from "./spec";
 /** Live state of the schema named by `desired`, in one round trip; `cascade` is echoed, `owner` read only when managed. */
 export async function observeSchema(client: PoolClient, desired: SchemaSpec): Promise<SchemaSpec | undefined> {
   const { rows } = await client.query<{ owner: string; comment: string | null }>(
-    `SELECT pg_get_userbyid(n.nspowner) AS owner, obj_description(n.oid, 'pg_namespace') AS comment
-       FROM pg_namespace n WHERE n.nspname = $1`,
-    [desired.name],
+    prepared(
+      `SELECT pg_get_userbyid(n.nspowner) AS owner, obj_description(n.oid, 'pg_namespace') AS comment
+         FROM pg_namespace n WHERE n.nspname = $1`,
+      [desired.name],
+    ),
   );
   if (rows.length === 0) return undefined;
   return {

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { canonicalFixedPoint } from "../core/canonical";
 import { readDimensions } from "../core/dimensions";
 import { qualifiedName, quoteIdent } from "../core/quote";
@@ -68,7 +69,7 @@ SELECT c.relkind, t.relname AS table, am.amname AS method,
  * that backs a constraint (the table's own resource manages those).
  */
 export async function observeIndexRelation(client: PoolClient, relation: string, as: IndexSpec): Promise<IndexState | undefined> {
-  const { rows } = await client.query<CatalogRow>(INDEX_QUERY, [relation]);
+  const { rows } = await client.query<CatalogRow>(prepared(INDEX_QUERY, [relation]));
   const label = `Index ${as.schema}.${as.name}`;
   if (rows.length === 0) {
     const other = await client.query("SELECT relkind FROM pg_class WHERE oid = to_regclass($1)", [relation]);
@@ -136,18 +137,20 @@ export interface IndexFacts {
 export async function readIndexedTable(client: PoolClient, schema: string, table: string): Promise<IndexedTable | undefined> {
   const relation = qualifiedName(schema, table);
   const { rows } = await client.query<{ relkind: "r" | "p"; columns: IndexedTable["columns"]; partitions: IndexedTable["partitions"] | null }>(
-    `SELECT c.relkind,
-            ARRAY(SELECT json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
-            (WITH RECURSIVE tree AS (
-                SELECT inh.inhrelid AS oid, inh.inhparent AS parent, 1 AS depth FROM pg_inherits inh WHERE inh.inhparent = c.oid
-                UNION ALL SELECT inh.inhrelid, inh.inhparent, tree.depth + 1 FROM pg_inherits inh JOIN tree ON inh.inhparent = tree.oid)
-             SELECT json_agg(json_build_object('schema', (SELECT n.nspname FROM pg_namespace n WHERE n.oid = p.relnamespace), 'name', p.relname,
-                                               'parent', json_build_object('schema', (SELECT n.nspname FROM pg_namespace n WHERE n.oid = pp.relnamespace), 'name', pp.relname), 'partitioned', p.relkind = 'p') ORDER BY tree.depth, p.relname)
-               FROM tree JOIN pg_class p ON p.oid = tree.oid JOIN pg_class pp ON pp.oid = tree.parent
-              WHERE c.relkind = 'p' AND p.relkind IN ('r', 'p')) AS partitions
-       FROM pg_class c WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
-    [relation],
+    prepared(
+      `SELECT c.relkind,
+              ARRAY(SELECT json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+              (WITH RECURSIVE tree AS (
+                  SELECT inh.inhrelid AS oid, inh.inhparent AS parent, 1 AS depth FROM pg_inherits inh WHERE inh.inhparent = c.oid
+                  UNION ALL SELECT inh.inhrelid, inh.inhparent, tree.depth + 1 FROM pg_inherits inh JOIN tree ON inh.inhparent = tree.oid)
+               SELECT json_agg(json_build_object('schema', (SELECT n.nspname FROM pg_namespace n WHERE n.oid = p.relnamespace), 'name', p.relname,
+                                                 'parent', json_build_object('schema', (SELECT n.nspname FROM pg_namespace n WHERE n.oid = pp.relnamespace), 'name', pp.relname), 'partitioned', p.relkind = 'p') ORDER BY tree.depth, p.relname)
+                 FROM tree JOIN pg_class p ON p.oid = tree.oid JOIN pg_class pp ON pp.oid = tree.parent
+                WHERE c.relkind = 'p' AND p.relkind IN ('r', 'p')) AS partitions
+         FROM pg_class c WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
+      [relation],
+    ),
   );
   if (rows.length === 0) return undefined;
   const dimensions = await readDimensions(client, schema, table);

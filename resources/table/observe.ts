@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { prepared } from "../core/prepared";
 import { sameValue } from "../core/compare";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { parenthesized, splitTopLevel } from "../core/sql-text";
@@ -80,7 +81,7 @@ SELECT c.relkind,
  * when it exists but is not a table.
  */
 export async function observeRelation(client: PoolClient, relation: string, as: Pick<TableSpec, "schema" | "name" | "rowLevelSecurity">): Promise<TableSpec | undefined> {
-  const { rows } = await client.query<CatalogRow>(TABLE_QUERY, [relation]);
+  const { rows } = await client.query<CatalogRow>(prepared(TABLE_QUERY, [relation]));
   if (rows.length === 0) return undefined;
   const r = rows[0];
   if (!TABLE_RELKINDS.includes(r.relkind)) {
