@@ -57,9 +57,19 @@ const row = (measure: string, value: string, goal: string) => {
   console.log(`  ${measure}: ${value}   (goal ${goal})`);
 };
 
-async function counts(): Promise<{ roundTrips: number; statements: number }> {
-  await new Promise((r) => setTimeout(r, 200));
-  return fs.existsSync(countsFile) ? JSON.parse(fs.readFileSync(countsFile, "utf8")) : { roundTrips: 0, statements: 0 };
+/** What the host's pg clients sent so far (bench/support/count-statements.js writes it when signalled). */
+async function counts(host: ProviderHost): Promise<{ roundTrips: number; statements: number }> {
+  fs.rmSync(countsFile, { force: true });
+  process.kill(hostPid(host), "SIGUSR2");
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      return JSON.parse(fs.readFileSync(countsFile, "utf8"));
+    } catch {
+      // not (completely) written yet
+    }
+  }
+  throw new Error("the provider host did not write its statement counts");
 }
 
 async function capture(program: string, config: Record<string, string>): Promise<CapturedResource[]> {
@@ -121,10 +131,11 @@ async function up(host: ProviderHost, resources: CapturedResource[], parallel: n
   return state;
 }
 
+const hostPid = (host: ProviderHost) => (host as unknown as { child: { pid: number } }).child.pid;
+
 /** CPU time (user + system, ms) the provider host process has used so far, from /proc: a figure the machine's load does not inflate. */
 function hostCpuMs(host: ProviderHost): number {
-  const pid = (host as unknown as { child: { pid: number } }).child.pid;
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const fields = fs.readFileSync(`/proc/${hostPid(host)}/stat`, "utf8").split(") ")[1].split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
@@ -220,16 +231,16 @@ async function upVsPsql(server: TestServer, host: ProviderHost): Promise<void> {
   const applied: string[] = [];
   let upMs = 0;
   let resourceCount = 0;
-  let before = await counts();
+  let before = await counts(host);
   let after = before;
   await withDatabase(server, "bench_up", async (url) => {
     const resources = await scaleProgram(url, opts.upTables, opts.upHypertables, opts.schemas);
     resourceCount = resources.length;
-    before = await counts();
+    before = await counts(host);
     const t0 = performance.now();
     const state = await up(host, resources, opts.parallel);
     upMs = ms(t0);
-    after = await counts();
+    after = await counts(host);
     // The DDL in the order the engine applied it (dependency order within the run).
     for (const r of resources) applied.push(...((state.get(r.urn)!.outputs.appliedSql as string[] | undefined) ?? []));
   });

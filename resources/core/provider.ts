@@ -315,8 +315,8 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
       await sqlParserReady;
       const v = validate(kind, news);
-      const old = Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
-      const changeFailures = v.ok && old?.ok && kind.checkChange ? kind.checkChange(old.spec, v.spec) : [];
+      const old = kind.checkChange && Object.keys(olds).length > 0 ? validate(kind, olds) : undefined;
+      const changeFailures = v.ok && old?.ok ? kind.checkChange!(old.spec, v.spec) : [];
       if (changeFailures.length > 0) return { inputs: news, failures: changeFailures };
       // An unknown value may be a valid name, but what the schema derives from
       // it (e.g. a default constraint name) is not known yet: keep the inputs as sent.
