@@ -45,12 +45,15 @@ export function requireCommunityLicense(license: License, resource: string, prop
 
 /**
  * TimescaleDB refuses row-level security together with the columnstore
- * (compression) and continuous aggregates, in both directions (TimescaleDB
- * `process_utility.c`; shared notes: postgres-semantics §7): "columnstore
- * cannot be used on table with row security", "cannot create continuous
- * aggregate on hypertable with row security", and enabling row security once
- * compression is on: "operation not supported on hypertables that have
- * compression enabled". The refusal, naming both sides (`rowSecurity`, e.g.
+ * (compression) and continuous aggregates (TimescaleDB `process_utility.c`;
+ * shared notes: postgres-semantics §7): "columnstore cannot be used on table
+ * with row security", "cannot create continuous aggregate on hypertable with
+ * row security", and enabling row security once compression is on:
+ * "operation not supported on hypertables that have compression enabled".
+ * Enabling row security on a hypertable that already has a continuous
+ * aggregate is accepted (TimescaleDB 2.29, and the aggregate still refreshes,
+ * its rows outside the policies); pgstrata refuses that order too, so that the
+ * declaration holds whichever resource is applied first. The refusal, naming both sides (`rowSecurity`, e.g.
  * `rowLevelSecurity of Table events.t`; `features`, e.g. `compression of
  * Hypertable events.t`) and the choice the user has.
  */

@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
 import { continuousAggregateKind } from "../../resources/continuous-aggregate/kind";
+import { tableKind } from "../../resources/table/kind";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
 
@@ -193,6 +194,21 @@ describe("refused before any SQL, naming the property", () => {
       /ContinuousAggregate metrics\.hourly: a continuous aggregate needs TimescaleDB's community license.*'apache' license/,
     );
   });
+});
+
+test("row security enabled after the aggregate exists: TimescaleDB accepts it and refreshes, a Table declaring it is refused before any SQL, naming the aggregate", async () => {
+  await db.sql.query("CREATE TABLE metrics.later (at timestamptz NOT NULL, value double precision); SELECT create_hypertable('metrics.later', by_range('at'))");
+  await create(db.url, { name: "later_hourly", query: "SELECT time_bucket('1 hour', at) AS b, avg(value) FROM metrics.later GROUP BY 1" });
+  await db.sql.query("ALTER TABLE metrics.later ENABLE ROW LEVEL SECURITY");
+  await db.sql.query("CALL refresh_continuous_aggregate('metrics.later_hourly', NULL, NULL)");
+  await db.sql.query("ALTER TABLE metrics.later DISABLE ROW LEVEL SECURITY");
+  const table = providerFor(tableKind);
+  const inputs = (await table.check!({}, {
+    connection: { url: db.url }, schema: "metrics", name: "later",
+    columns: [{ name: "at", type: "timestamptz", nullable: false }, { name: "value", type: "double precision" }], rowLevelSecurity: { enabled: true },
+  })).inputs;
+  await expect(table.create(inputs)).rejects.toThrow(/^Table metrics\.later: rowLevelSecurity: continuous aggregate metrics\.later_hourly and rowLevelSecurity of Table metrics\.later cannot both be declared/);
+  expect((await db.sql.query("SELECT relrowsecurity FROM pg_class WHERE oid = 'metrics.later'::regclass")).rows).toEqual([{ relrowsecurity: false }]);
 });
 
 test("a source declared without row security is read by check only: created, no diff, never stored", async () => {
