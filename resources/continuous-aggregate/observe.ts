@@ -2,6 +2,7 @@ import type { PoolClient } from "pg";
 import { prepared } from "../core/prepared";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { stoppedError } from "../core/stopped";
 import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy, planColumnstore } from "../core/columnstore";
 import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs, requireCommunityLicense } from "../core/timescaledb";
 import { ROW_COUNT_CAP } from "../core/step";
@@ -57,15 +58,14 @@ export async function observeContinuousAggregate(client: PoolClient, desired: Co
   });
 }
 
-/** SQLSTATEs of a statement stopped rather than refused: lock_not_available (`lock_timeout`), query_canceled (`statement_timeout`), deadlock_detected. */
-const STOPPED = new Set(["55P03", "57014", "40P01"]);
+/** What the scratch check of an aggregate does, for an error when the server stops it (core/stopped.ts). */
+const CHECKING = "checking the query on a scratch aggregate, which reads its sources,";
 
-/** Maps TimescaleDB's refusals of a continuous aggregate to the property and the fix; a statement stopped by a timeout is no fault of the query. */
+/** Maps TimescaleDB's refusals of a continuous aggregate to the property and the fix; a statement the server stopped is no fault of the query (core/stopped.ts). */
 function explain(c: ContinuousAggregateSpec, error: Error): Error {
+  const stopped = stoppedError(resource(c), CHECKING, error);
+  if (stopped) return stopped;
   const m = error.message;
-  if (STOPPED.has((error as { code?: string }).code ?? "")) {
-    return new Error(`${resource(c)}: checking the query on a scratch aggregate, which reads its sources, stopped: ${m} (another session holds a conflicting lock on a source; nothing was changed: run again once it is released)`);
-  }
   const [property, fix] = /refresh window too small/.test(m)
     ? ["refreshPolicy", "startOffset − endOffset must span at least two buckets of the query's time_bucket: widen the window"]
     : /row security/.test(m)
@@ -99,7 +99,8 @@ export async function canonicalizeContinuousAggregate(client: PoolClient, desire
       for (const s of planColumnstore(resource(desired), "MATERIALIZED VIEW", qualifiedName(scratch.schema, scratch.name), undefined, desired.compression, 0)) await runStatement(client, s.sql);
       if (desired.columnstorePolicy) await runStatement(client, `SELECT ${compressionPolicySql(scratch, desired.columnstorePolicy)}`);
     } catch (error) {
-      if (STOPPED.has((error as { code?: string }).code ?? "")) throw explain(desired, error as Error);
+      const stopped = stoppedError(resource(desired), CHECKING, error);
+      if (stopped) throw stopped;
       const property = desired.columnstorePolicy && !/column/.test((error as Error).message) ? "columnstorePolicy" : "compression";
       throw new Error(`${resource(desired)}: ${property}: ${(error as Error).message}. Fix: name columns of the aggregate's SELECT (its output names) in segmentBy and orderBy.`);
     }

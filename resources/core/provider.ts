@@ -12,6 +12,7 @@ import { sqlParserReady } from "./sql-expression";
 import { PROTO_KEY_REASON, protoKeyPaths } from "./proto-keys";
 import { applySteps } from "./session";
 import { Hazard, HAZARD_KINDS, HazardKind, refuseDisallowedHazards, Step } from "./step";
+import { stoppedError } from "./stopped";
 import type { JobStatus } from "./timescaledb";
 
 /** Inputs every pgstrata resource takes besides its kind's own properties. */
@@ -179,9 +180,18 @@ export interface LivePlan<S> {
  * absent object, not the texts `previous` maps), the live object's differing
  * expressions are canonicalized like the desired ones, and facts are read
  * only when the live object still differs. Reads only; throws, naming the
- * property and the fix, when no plan can work.
+ * property and the fix, when no plan can work, and saying to run again when
+ * the server stopped a read or check (core/stopped.ts).
  */
 export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection, previous?: Previous<S>): Promise<LivePlan<S>> {
+  try {
+    return await readAndPlan(kind, client, spec, connection, previous);
+  } catch (error) {
+    throw stoppedError(resourceName(kind, spec), "planning against the live object (reading it and checking the declaration)", error) ?? error;
+  }
+}
+
+async function readAndPlan<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection, previous?: Previous<S>): Promise<LivePlan<S>> {
   const observed = await kind.observe(client, spec, connection);
   const desired = kind.canonicalize ? await kind.canonicalize(client, spec, observed, previous) : spec;
   if (observed && sameValue(observed, desired)) return { desired, live: observed, observed, steps: [] };

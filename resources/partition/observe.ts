@@ -3,6 +3,7 @@ import { prepared } from "../core/prepared";
 import { ROW_COUNT_CAP } from "../core/step";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { stoppedError } from "../core/stopped";
 import { boundSql, parseBound } from "./bound";
 import { PartitionSpec } from "./spec";
 
@@ -39,11 +40,16 @@ export async function observePartition(client: PoolClient, desired: PartitionSpe
  * transaction that is rolled back, and reads back the server's bound text and
  * the partition constraint it implies (`pg_get_partition_constraintdef`).
  * Throws, naming the partition and the fix, when the parent is missing or not
- * partitioned, or the bound does not fit its key.
+ * partitioned, or the bound does not fit its key; saying to run again when
+ * the server stopped the check (core/stopped.ts).
  */
 async function scratchBound(client: PoolClient, desired: PartitionSpec): Promise<{ bound: string; constraint: string | null }> {
+  const stopped = (error: unknown) => stoppedError(label(desired), `checking the bound on a scratch copy of ${desired.schema}.${desired.parent}`, error);
   return inRolledBackTransaction(client, async () => {
-    const { rows } = await client.query<{ key: string | null }>("SELECT pg_get_partkeydef(to_regclass($1)) AS key", [parentOf(desired)]);
+    // pg_get_partkeydef waits for a lock on the parent too.
+    const { rows } = await client.query<{ key: string | null }>("SELECT pg_get_partkeydef(to_regclass($1)) AS key", [parentOf(desired)]).catch((error) => {
+      throw stopped(error) ?? error;
+    });
     if (!rows[0]?.key) {
       throw new Error(
         `${label(desired)}: parent: ${desired.schema}.${desired.parent} is not a partitioned table${rows[0] ? "" : " (it does not exist)"}: declare it with a Table whose partitionBy is set and pass that Table as \`parent\`.`,
@@ -53,7 +59,7 @@ async function scratchBound(client: PoolClient, desired: PartitionSpec): Promise
       await runStatement(client, `CREATE TEMP TABLE pgstrata_parent (LIKE ${parentOf(desired)}) PARTITION BY ${rows[0].key}`);
       await runStatement(client, `CREATE TEMP TABLE pgstrata_bound PARTITION OF pgstrata_parent ${boundSql(desired.bound)}`);
     } catch (error) {
-      throw new Error(`${label(desired)}: bound: ${(error as Error).message}. Give values of the key's type (${rows[0].key}), one per key column.`);
+      throw stopped(error) ?? new Error(`${label(desired)}: bound: ${(error as Error).message}. Give values of the key's type (${rows[0].key}), one per key column.`);
     }
     const read = await client.query<{ bound: string; constraint: string | null }>(
       "SELECT pg_get_expr(relpartbound, oid) AS bound, pg_get_partition_constraintdef(oid) AS constraint FROM pg_class WHERE oid = 'pg_temp.pgstrata_bound'::regclass",

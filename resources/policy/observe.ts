@@ -3,10 +3,15 @@ import { prepared } from "../core/prepared";
 import { canonicalFixedPoint } from "../core/canonical";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { stoppedError, unlessStopped } from "../core/stopped";
 import { PolicySpec } from "./spec";
 
 /** `pg_policy.polcmd` → command. */
 const COMMANDS: Record<string, PolicySpec["command"]> = { "*": "all", r: "select", a: "insert", w: "update", d: "delete" };
+
+const label = (p: PolicySpec) => `Policy ${p.schema}.${p.table}.${p.name}`;
+/** What the scratch check of a policy does, for an error when the server stops it (core/stopped.ts). */
+const checking = (p: PolicySpec) => `checking the policy on a scratch copy of ${p.schema}.${p.table}`;
 
 /**
  * The live policy named by `desired`, from `pg_policy` in one round trip
@@ -52,7 +57,7 @@ export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec
       try {
         await runStatement(client, `CREATE TEMP TABLE pgstrata_canonical (LIKE ${table})`);
       } catch (error) {
-        throw new Error(`Policy ${desired.schema}.${desired.table}.${desired.name}: table: ${(error as Error).message}: declare the table with a Table resource and pass that resource as \`table\`.`);
+        throw stoppedError(label(desired), checking(desired), error) ?? new Error(`${label(desired)}: table: ${(error as Error).message}: declare the table with a Table resource and pass that resource as \`table\`.`);
       }
       return { ...current, using: await canonicalExpression(client, desired, "using", current.using), withCheck: await canonicalExpression(client, desired, "withCheck", current.withCheck) };
     }),
@@ -63,11 +68,12 @@ export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec
  * `live` with `using` and `withCheck`, where they differ from `desired`'s
  * canonical text, brought to their own fixed point the same way (see
  * Kind.canonicalizeLive): a hand-made policy then compares equal to its
- * declaration. Left as they are when they do not build.
+ * declaration. Left as they are when they do not build; throws when the
+ * server stopped the check (core/stopped.ts).
  */
 export async function canonicalizeLivePolicy(client: PoolClient, live: PolicySpec, desired: PolicySpec): Promise<PolicySpec> {
   if (live.using === desired.using && live.withCheck === desired.withCheck) return live;
-  const canonical = await canonicalizePolicy(client, { ...desired, using: live.using, withCheck: live.withCheck }).catch(() => undefined);
+  const canonical = await canonicalizePolicy(client, { ...desired, using: live.using, withCheck: live.withCheck }).catch(unlessStopped);
   return canonical ? { ...live, using: canonical.using, withCheck: canonical.withCheck } : live;
 }
 
@@ -77,9 +83,12 @@ async function canonicalExpression(client: PoolClient, policy: PolicySpec, prope
   try {
     await runStatement(client, `CREATE POLICY ${scratch} ON pg_temp.pgstrata_canonical USING (${expression})`);
   } catch (error) {
-    throw new Error(
-      `Policy ${policy.schema}.${policy.table}.${policy.name}: ${property}: ${(error as Error).message}. ` +
-        `Write one boolean SQL expression over the table's columns (objects outside pg_catalog and public must be schema-qualified).`,
+    throw (
+      stoppedError(label(policy), checking(policy), error) ??
+      new Error(
+        `${label(policy)}: ${property}: ${(error as Error).message}. ` +
+          `Write one boolean SQL expression over the table's columns (objects outside pg_catalog and public must be schema-qualified).`,
+      )
     );
   }
   const { rows } = await client.query<{ expr: string }>(

@@ -4,6 +4,7 @@ import { canonicalFixedPoint } from "../core/canonical";
 import { readDimensions } from "../core/dimensions";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { stoppedError } from "../core/stopped";
 import { IndexMethod, withDefaults } from "./methods";
 import { createIndexSql, temporaryName } from "./sql";
 import { indexProblems, IndexSpec, IndexState } from "./spec";
@@ -192,9 +193,12 @@ async function buildAndReadBack(client: PoolClient, desired: IndexSpec, label: s
       await runStatement(client, `CREATE TEMPORARY TABLE ${quoteIdent(SCRATCH_TABLE)} (LIKE ${qualifiedName(desired.schema, desired.table)})`);
       await runStatement(client, createIndexSql(scratch, { name: desired.name }));
     } catch (error) {
-      throw new Error(
-        `${label}: the declared index does not build on ${desired.schema}.${desired.table}: ${(error as Error).message}. ` +
-          `Fix the key, operator class, predicate or storage parameter it names (objects outside pg_catalog and public must be schema-qualified).`,
+      throw (
+        stoppedError(label, `building the declared index on a scratch copy of ${desired.schema}.${desired.table}`, error) ??
+        new Error(
+          `${label}: the declared index does not build on ${desired.schema}.${desired.table}: ${(error as Error).message}. ` +
+            `Fix the key, operator class, predicate or storage parameter it names (objects outside pg_catalog and public must be schema-qualified).`,
+        )
       );
     }
     const built = (await observeIndexRelation(client, `pg_temp.${quoteIdent(desired.name)}`, desired))!;

@@ -3,6 +3,7 @@ import { canonicalFixedPoint } from "../core/canonical";
 import { sameValue } from "../core/compare";
 import type { Previous } from "../core/kind";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { stoppedError, unlessStopped } from "../core/stopped";
 import { observeRelation } from "./observe";
 import { createTableSql, partitionClause } from "./plan";
 import { TableSpec } from "./spec";
@@ -30,7 +31,8 @@ export async function canonicalizeTable(client: PoolClient, desired: TableSpec, 
  * built over the declared columns: a hand-made `s IN ('a','b')` over varchar
  * prints as the first round's text, the declaration settles on the second's,
  * and both meet here. Usually nothing differs and no SQL runs. An expression
- * that does not build over the declared columns is left as it is.
+ * that does not build over the declared columns is left as it is; one the
+ * server stopped throws (core/stopped.ts).
  */
 export async function canonicalizeLiveTable(client: PoolClient, live: TableSpec, desired: TableSpec): Promise<TableSpec> {
   const liveDefault = (name: string) => live.columns.find((c) => c.name === name)?.default;
@@ -38,7 +40,7 @@ export async function canonicalizeLiveTable(client: PoolClient, live: TableSpec,
   const checks = live.checkConstraints.filter((k) => desired.checkConstraints.some((d) => d.name === k.name && d.expression !== k.expression));
   if (defaults.length === 0 && checks.length === 0) return live;
   const scratch: TableSpec = { ...desired, columns: desired.columns.map((c) => ({ ...c, default: defaults.includes(c.name) ? liveDefault(c.name) : undefined })), checkConstraints: checks };
-  const canonical = await canonicalFixedPoint(scratch, (current) => buildAndReadBack(client, current)).catch(() => undefined);
+  const canonical = await canonicalFixedPoint(scratch, (current) => buildAndReadBack(client, current)).catch(unlessStopped);
   if (!canonical) return live;
   return {
     ...live,
@@ -54,9 +56,13 @@ async function buildAndReadBack(client: PoolClient, desired: TableSpec): Promise
     try {
       await runStatement(client, createTableSql("pg_temp.pgstrata_canonical", scratch, partitionClause(desired.partitionBy)));
     } catch (error) {
-      throw new Error(
-        `Table ${desired.schema}.${desired.name}: the declared columns, CHECK constraints and partition key do not build: ${(error as Error).message}. ` +
-          `Fix the default, CHECK expression, partition key or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
+      const table = `Table ${desired.schema}.${desired.name}`;
+      throw (
+        stoppedError(table, "checking the declared columns, CHECK constraints and partition key on a scratch table", error) ??
+        new Error(
+          `${table}: the declared columns, CHECK constraints and partition key do not build: ${(error as Error).message}. ` +
+            `Fix the default, CHECK expression, partition key or type it names (objects outside pg_catalog and public must be schema-qualified; extension types need their extension).`,
+        )
       );
     }
     return (await observeRelation(client, "pg_temp.pgstrata_canonical", desired))!;

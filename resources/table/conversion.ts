@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { quoteIdent } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
+import { isStopped } from "../core/stopped";
 
 /**
  * What converting one column's stored values to a new type does, as the
@@ -27,7 +28,8 @@ const isDataException = (error: unknown) => /^22/.test((error as { code?: string
  * The casts are the provider's own (old and new types), never user SQL. One
  * statement per column; a column whose cast fails for some row costs a
  * second one that counts the failures with an exception handler per row, in
- * a transaction that is rolled back (its function is temporary).
+ * a transaction that is rolled back (its function is temporary). Throws the
+ * server's error when it stopped a count (core/stopped.ts).
  */
 export async function conversions(
   client: PoolClient,
@@ -45,6 +47,7 @@ export async function conversions(
       );
       result.push({ column, changed: rows[0].n, failed: 0 });
     } catch (error) {
+      if (isStopped(error)) throw error; // no answer about the values (core/stopped.ts)
       const message = (error as Error).message;
       const failed = isDataException(error) ? await failingRows(client, relation, column, from, to, cap) : 0;
       result.push({ column, changed: undefined, failed, error: message });
