@@ -20,3 +20,15 @@ export async function canonicalFixedPoint<T>(desired: T, round: (current: T) => 
   }
   return current;
 }
+
+/**
+ * The canonical text of an expression declared as `text`, known without a
+ * round trip from the previous apply (core/kind.ts `Previous`): what it
+ * observed (`seen`) when it declared the same words (`before`), or when
+ * `text` already is that canonical text; undefined when it is new. Drift
+ * cannot hide behind it: a refresh replaces the declared text with the live
+ * one where they differ.
+ */
+export function previousCanonical(text: string, before: string | undefined, seen: string | undefined): string | undefined {
+  return seen !== undefined && (text === before || text === seen) ? seen : undefined;
+}

@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { prepared } from "../core/prepared";
-import { canonicalFixedPoint } from "../core/canonical";
+import { canonicalFixedPoint, previousCanonical } from "../core/canonical";
+import type { Previous } from "../core/kind";
 import { qualifiedName } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { stoppedError, unlessStopped } from "../core/stopped";
@@ -49,8 +50,12 @@ export async function observePolicy(client: PoolClient, desired: PolicySpec): Pr
  * fixed point (core/canonical.ts). Planning never evaluates them. Throws,
  * naming the policy and the property, when an expression does not build
  * (syntax error, unknown column or function) or the table does not exist.
+ * No round trip when the previous apply declared both texts in the same
+ * words (see {@link fromPrevious}).
  */
-export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec): Promise<PolicySpec> {
+export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec, _live?: PolicySpec, previous?: Previous<PolicySpec>): Promise<PolicySpec> {
+  const known = previous && fromPrevious(desired, previous);
+  if (known) return known;
   return canonicalFixedPoint(desired, (current) =>
     inRolledBackTransaction(client, async () => {
       const table = qualifiedName(desired.schema, desired.table);
@@ -62,6 +67,19 @@ export async function canonicalizePolicy(client: PoolClient, desired: PolicySpec
       return { ...current, using: await canonicalExpression(client, desired, "using", current.using), withCheck: await canonicalExpression(client, desired, "withCheck", current.withCheck) };
     }),
   );
+}
+
+/**
+ * `desired` with the canonical `using` and `withCheck` the previous apply
+ * observed for the texts it declared in the same words (core/canonical.ts
+ * `previousCanonical`); undefined when one is new.
+ */
+function fromPrevious(desired: PolicySpec, { declared, observed }: Previous<PolicySpec>): PolicySpec | undefined {
+  const using = desired.using === undefined ? undefined : previousCanonical(desired.using, declared.using, observed.using);
+  const withCheck = desired.withCheck === undefined ? undefined : previousCanonical(desired.withCheck, declared.withCheck, observed.withCheck);
+  if (using === undefined && desired.using !== undefined) return undefined;
+  if (withCheck === undefined && desired.withCheck !== undefined) return undefined;
+  return { ...desired, using, withCheck };
 }
 
 /**

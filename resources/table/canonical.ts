@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { canonicalFixedPoint } from "../core/canonical";
+import { canonicalFixedPoint, previousCanonical } from "../core/canonical";
 import { sameValue } from "../core/compare";
 import type { Previous } from "../core/kind";
 import { inRolledBackTransaction, runStatement } from "../core/session";
@@ -86,13 +86,12 @@ function fromPrevious(desired: TableSpec, previous: Previous<TableSpec>): TableS
   const { declared, observed } = previous;
   const byName = <T extends { name: string }>(list: T[] | undefined, name: string) => list?.find((x) => x.name === name);
   if (desired.columns.some((c) => byName(declared.columns, c.name) && byName(declared.columns, c.name)!.type !== c.type)) return undefined;
-  const canonical = (text: string, before: string | undefined, seen: string | undefined) => (seen !== undefined && (text === before || text === seen) ? seen : undefined);
   const columns = desired.columns.map((c) =>
-    c.default === undefined ? c : { ...c, default: canonical(c.default, byName(declared.columns, c.name)?.default, byName(observed.columns, c.name)?.default) },
+    c.default === undefined ? c : { ...c, default: previousCanonical(c.default, byName(declared.columns, c.name)?.default, byName(observed.columns, c.name)?.default) },
   );
   const checkConstraints = desired.checkConstraints.map((k) => ({
     ...k,
-    expression: canonical(k.expression, byName(declared.checkConstraints, k.name)?.expression, byName(observed.checkConstraints, k.name)?.expression),
+    expression: previousCanonical(k.expression, byName(declared.checkConstraints, k.name)?.expression, byName(observed.checkConstraints, k.name)?.expression),
   }));
   if (columns.some((c, i) => c.default === undefined && desired.columns[i].default !== undefined) || checkConstraints.some((k) => k.expression === undefined)) return undefined;
   if (desired.partitionBy && !(sameValue(desired.partitionBy, declared.partitionBy) && observed.partitionBy)) return undefined;

@@ -9,6 +9,7 @@ import { providerFor } from "../../resources/core/provider";
 import { readJobs } from "../../resources/core/timescaledb";
 import { hypertableKind } from "../../resources/hypertable/kind";
 import { scratchDatabase } from "../support/scratch";
+import { statementsSent } from "../support/statements";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 beforeAll(async () => {
@@ -29,22 +30,7 @@ const packed = () => ({
   compression: { segmentBy: ["device"] }, columnstorePolicy: { after: "2 days" },
 });
 
-/** Statements the provider's clients send while `f` runs (`a; b` in one text counts two). */
-async function statements(f: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const query = Client.prototype.query;
-  Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
-    const text = typeof config === "string" ? config : (config as { text?: string }).text;
-    if (this !== db.sql && text) sent.push(text);
-    return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
-  } as typeof query;
-  try {
-    await f();
-  } finally {
-    Client.prototype.query = query;
-  }
-  return sent;
-}
+const statements = (f: () => Promise<unknown>) => statementsSent(db.sql, f);
 
 test("jobs, their last run and the columnstore read from the catalog are what timescaledb_information says", async () => {
   const { outs } = await provider.create((await provider.check!({}, packed())).inputs);
