@@ -1,4 +1,6 @@
 import type { PoolClient } from "pg";
+import { unchangedSince } from "../core/canonical";
+import type { Previous } from "../core/kind";
 import { prepared } from "../core/prepared";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
 import { inRolledBackTransaction, runStatement } from "../core/session";
@@ -83,9 +85,17 @@ function explain(c: ContinuousAggregateSpec, error: Error): Error {
  * transaction that is rolled back, so TimescaleDB's own rules (aggregatable
  * query, source a hypertable, no row security on it, refresh window of two
  * buckets, segmentby / orderby columns of the aggregate) refuse it with the
- * property named. Intervals in the server's text.
+ * property named. Intervals in the server's text. No round trip when
+ * they are unchanged since the previous apply (core/canonical.ts
+ * `unchangedSince`): the live aggregate was built from them.
  */
-export async function canonicalizeContinuousAggregate(client: PoolClient, desired: ContinuousAggregateSpec): Promise<ContinuousAggregateSpec> {
+export async function canonicalizeContinuousAggregate(
+  client: PoolClient,
+  desired: ContinuousAggregateSpec,
+  live?: ContinuousAggregateSpec,
+  previous?: Previous<ContinuousAggregateSpec>,
+): Promise<ContinuousAggregateSpec> {
+  if (unchangedSince(previous, desired, live, canonicalParts)) return { ...desired, query: live.query, refreshPolicy: live.refreshPolicy, columnstorePolicy: live.columnstorePolicy };
   requireCommunityLicense(await readLicense(client), resource(desired), "a continuous aggregate");
   const scratch = { ...desired, name: `pgstrata_scratch_${desired.name}`.slice(0, 63) };
   const query = await inRolledBackTransaction(client, async () => {
@@ -117,6 +127,9 @@ export async function canonicalizeContinuousAggregate(client: PoolClient, desire
     columnstorePolicy: compress && { ...compress, after: after!, scheduleInterval: compressEvery },
   };
 }
+
+/** What {@link canonicalizeContinuousAggregate} brings to the server's text. */
+const canonicalParts = (c: ContinuousAggregateSpec) => [c.query, c.refreshPolicy, c.columnstorePolicy];
 
 /** What planning needs: the license, the policy jobs, the compressed chunks, and the rows that could never be rebuilt from the source. */
 export interface ContinuousAggregateFacts {

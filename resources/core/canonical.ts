@@ -1,4 +1,5 @@
 import { sameValue } from "./compare";
+import type { Previous } from "./kind";
 
 /** Rounds of canonicalization; PostgreSQL's deparsed text is stable after the second. */
 const MAX_ROUNDS = 3;
@@ -31,4 +32,16 @@ export async function canonicalFixedPoint<T>(desired: T, round: (current: T) => 
  */
 export function previousCanonical(text: string, before: string | undefined, seen: string | undefined): string | undefined {
   return seen !== undefined && (text === before || text === seen) ? seen : undefined;
+}
+
+/**
+ * Whether `desired` declares the parts `parts` picks (those a kind
+ * canonicalizes by building a scratch object) as the previous apply declared
+ * them, and the live object still shows what that apply observed for them:
+ * their canonical form is then `live`'s, known without a round trip (a no-op
+ * preview). Drift, or a change elsewhere that the object prints differently
+ * after, falls through to the build.
+ */
+export function unchangedSince<S>(previous: Previous<S> | undefined, desired: S, live: S | undefined, parts: (x: S) => unknown): live is S {
+  return live !== undefined && previous !== undefined && sameValue(parts(desired), parts(previous.declared)) && sameValue(parts(live), parts(previous.observed));
 }

@@ -1,4 +1,6 @@
 import type { PoolClient } from "pg";
+import { unchangedSince } from "../core/canonical";
+import type { Previous } from "../core/kind";
 import { prepared } from "../core/prepared";
 import { ROW_COUNT_CAP } from "../core/step";
 import { qualifiedName } from "../core/quote";
@@ -68,8 +70,9 @@ async function scratchBound(client: PoolClient, desired: PartitionSpec): Promise
   });
 }
 
-/** `desired` with its bound as the server prints it (see {@link scratchBound}). */
-export async function canonicalizePartition(client: PoolClient, desired: PartitionSpec): Promise<PartitionSpec> {
+/** `desired` with its bound as the server prints it (see {@link scratchBound}); no round trip when it is unchanged since the previous apply (core/canonical.ts `unchangedSince`). */
+export async function canonicalizePartition(client: PoolClient, desired: PartitionSpec, live?: PartitionSpec, previous?: Previous<PartitionSpec>): Promise<PartitionSpec> {
+  if (unchangedSince(previous, desired, live, (x) => x.bound)) return { ...desired, bound: live.bound };
   return { ...desired, bound: parseBound((await scratchBound(client, desired)).bound) };
 }
 

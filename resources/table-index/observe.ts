@@ -1,7 +1,6 @@
 import type { PoolClient } from "pg";
 import { prepared } from "../core/prepared";
-import { canonicalFixedPoint } from "../core/canonical";
-import { sameValue } from "../core/compare";
+import { canonicalFixedPoint, unchangedSince } from "../core/canonical";
 import type { Previous } from "../core/kind";
 import { readDimensions } from "../core/dimensions";
 import { qualifiedName, quoteIdent } from "../core/quote";
@@ -176,28 +175,16 @@ export async function indexFacts(client: PoolClient, desired: IndexSpec): Promis
  * columns (missing columns, pgvector operator classes and dimensions), so a
  * table managed elsewhere gets the same errors as a declared one, before any
  * change. Throws naming the index and the fix. No round trip when nothing
- * changed since the previous apply (see {@link unchangedSince}).
+ * changed since the previous apply (core/canonical.ts `unchangedSince`).
  */
 export async function canonicalizeIndex(client: PoolClient, desired: IndexSpec, live?: IndexSpec, previous?: Previous<IndexSpec>): Promise<IndexSpec> {
-  if (live && previous && unchangedSince(previous, desired, live)) return { ...desired, keys: live.keys, where: live.where, with: live.with };
+  if (unchangedSince(previous, desired, live, (x) => [x.keys, x.where, x.with])) return { ...desired, keys: live.keys, where: live.where, with: live.with };
   const label = `Index ${desired.schema}.${desired.name}`;
   const table = await readIndexedTable(client, desired.schema, desired.table);
   if (!table) return desired;
   const problems = indexProblems(desired, table.columns);
   if (problems.length > 0) throw new Error(`${label}: ${problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("\n")}`);
   return canonicalFixedPoint(desired, (current) => buildAndReadBack(client, current, label));
-}
-
-/**
- * Whether `desired` declares its keys, predicate and storage parameters in
- * the words of the previous apply, and the live index still prints what that
- * apply observed: their canonical form is then the live one, with no scratch
- * build (a no-op preview). Drift, or a change of the table that the index
- * prints differently after, falls through to the build.
- */
-function unchangedSince({ declared, observed }: Previous<IndexSpec>, desired: IndexSpec, live: IndexSpec): boolean {
-  const canonicalParts = (x: IndexSpec) => ({ keys: x.keys, where: x.where, with: x.with });
-  return sameValue(canonicalParts(desired), canonicalParts(declared)) && sameValue(canonicalParts(live), canonicalParts(observed));
 }
 
 const SCRATCH_TABLE = "pgstrata_index_scratch";

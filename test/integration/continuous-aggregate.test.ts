@@ -3,6 +3,7 @@ import { providerFor } from "../../resources/core/provider";
 import { continuousAggregateKind } from "../../resources/continuous-aggregate/kind";
 import { tableKind } from "../../resources/table/kind";
 import { conformanceCycle } from "../support/conformance";
+import { statementsSent } from "../support/statements";
 import { scratchDatabase } from "../support/scratch";
 
 /** ContinuousAggregate on the community-license server (and its refusal on the Apache one). */
@@ -225,4 +226,17 @@ test("replacing an aggregate that holds rows past its source's retention is a da
   await expect(provider.delete!(id, outs)).rejects.toThrow(/\[data-loss\] dropping or rebuilding metrics\.kept loses \d+ rows in buckets older than its source's oldest chunk/);
   await provider.delete!(id, { ...outs, allowHazards: ["data-loss"] });
   expect(await cagg(db.sql, "kept")).toEqual([]);
+});
+
+test("a no-op preview of an aggregate with a refresh policy runs one statement (no scratch aggregate while its query and policies are as last applied and observed), and a hand-changed policy is still drift", async () => {
+  const inputs = (await provider.check!({}, {
+    connection: { url: db.url }, schema: "metrics", name: "preview_reads", query: HOURLY.replace("avg_value", "preview_avg"), backfill: false,
+    refreshPolicy: { startOffset: "3 days", endOffset: "1 hour", scheduleInterval: "30 minutes" },
+  })).inputs;
+  const { id, outs } = await provider.create(inputs);
+  expect(await statementsSent(db.sql, () => provider.diff!(id, outs!, inputs))).toHaveLength(1);
+  await db.sql.query("SELECT alter_job(job_id, schedule_interval => interval '2 hours') FROM timescaledb_information.jobs WHERE hypertable_name = 'preview_reads'");
+  expect((await provider.diff!(id, outs!, inputs)).changes).toBe(true);
+  const read = await provider.read!(id, outs!);
+  expect((await provider.diff!(id, read.props!, inputs)).changes).toBe(true);
 });
