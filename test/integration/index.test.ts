@@ -2,7 +2,7 @@ import { Client } from "pg";
 import { providerFor } from "../../resources/core/provider";
 import { indexKind } from "../../resources/table-index/kind";
 import { conformanceCycle } from "../support/conformance";
-import { statementsSent } from "../support/statements";
+import { expectOneStatementPreview } from "../support/statements";
 import { scratchDatabase } from "../support/scratch";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -262,10 +262,5 @@ describe("pgvector rules on a table managed elsewhere: refused before any SQL, n
 
 test("a no-op preview of an index runs one statement (its canonical keys, predicate and parameters come from the last apply while the live index prints the same), and a hand-rebuilt index is still drift", async () => {
   const inputs = (await provider.check!({}, { connection: connection(), schema: "app", table: "items", name: "preview_reads_idx", keys: [{ expression: "lower(email)" }], where: "score > 10", with: { fillfactor: 80 } })).inputs;
-  const { id, outs } = await provider.create(inputs);
-  expect(await statementsSent(db.sql, () => provider.diff!(id, outs!, inputs))).toHaveLength(1);
-  await db.sql.query("DROP INDEX app.preview_reads_idx; CREATE INDEX preview_reads_idx ON app.items (lower(email)) WITH (fillfactor = 80) WHERE score > 20");
-  expect((await provider.diff!(id, outs!, inputs)).changes).toBe(true);
-  const read = await provider.read!(id, outs!);
-  expect((await provider.diff!(id, read.props!, inputs)).changes).toBe(true);
+  await expectOneStatementPreview(db.sql, provider, inputs, "DROP INDEX app.preview_reads_idx; CREATE INDEX preview_reads_idx ON app.items (lower(email)) WITH (fillfactor = 80) WHERE score > 20");
 });

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { Client } from "pg";
 
 /**
@@ -19,4 +20,19 @@ export async function statementsSent(except: Client, f: () => Promise<unknown>):
     Client.prototype.query = query;
   }
   return sent;
+}
+
+/**
+ * A no-op preview that stays exact: `diff` of a resource just created from
+ * `inputs` (checked) runs one statement, the observe; after `drift` (SQL that
+ * `sql`, the test's psql, runs) it shows a change, before a refresh and after
+ * one.
+ */
+export async function expectOneStatementPreview(sql: Client, provider: pulumi.dynamic.ResourceProvider, inputs: Record<string, unknown>, drift: string): Promise<void> {
+  const { id, outs } = await provider.create(inputs);
+  expect(await statementsSent(sql, () => provider.diff!(id, outs!, inputs))).toHaveLength(1);
+  await sql.query(drift);
+  expect((await provider.diff!(id, outs!, inputs)).changes).toBe(true);
+  const read = await provider.read!(id, outs!);
+  expect((await provider.diff!(id, read.props!, inputs)).changes).toBe(true);
 }
