@@ -16,10 +16,9 @@ export interface CronContext {
   cronDatabase: string | null;
 }
 
-export async function readCronContext(client: PoolClient): Promise<CronContext> {
-  const { rows } = await client.query<CronContext>(`SELECT current_database() AS database, current_setting('cron.database_name', true) AS "cronDatabase"`);
-  return rows[0];
-}
+/** The columns of {@link CronContext}, for the statement that reads it with more. */
+export const CRON_CONTEXT_SQL = `current_database() AS database, current_setting('cron.database_name', true) AS "cronDatabase"`;
+
 
 /** A pg_cron job as `cron.job` holds it. */
 export interface CronJob {

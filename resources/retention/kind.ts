@@ -1,8 +1,8 @@
 import { Kind } from "../core/kind";
 import { relationLocks } from "../core/locks";
 import { once } from "../core/once";
-import { canonicalIntervals, jobStatus, readJobs, readLicense } from "../core/timescaledb";
-import { observeRetention, RetentionFacts, retentionFacts, RETENTION_PROC } from "./observe";
+import { jobStatus, observedJobs } from "../core/timescaledb";
+import { canonicalizeRetention, observeRetention, RetentionFacts, retentionFacts, RETENTION_PROC } from "./observe";
 import { dropRetention, planRetention, retentionReplaces } from "./plan";
 import { RetentionSpec, retentionSpec } from "./spec";
 
@@ -15,16 +15,9 @@ export const retentionKind: Kind<RetentionSpec, RetentionFacts> = {
   locks: (r) => relationLocks([{ schema: r.schema, name: r.table }]),
   replaces: retentionReplaces,
   observe: observeRetention,
-  /** Intervals in the server's text; engine `auto` resolved by the license: `timescaledb` on the community license, `pg_cron` otherwise. */
-  canonicalize: async (client, desired) => {
-    const [after, createdBefore, every] = await canonicalIntervals(client, [
-      typeof desired.dropAfter === "string" ? desired.dropAfter : undefined, desired.dropCreatedBefore, desired.scheduleInterval,
-    ]);
-    const engine = desired.engine !== "auto" ? desired.engine : (await readLicense(client)) === "timescale" ? "timescaledb" : "pg_cron";
-    return { ...desired, dropAfter: typeof desired.dropAfter === "number" ? desired.dropAfter : after, dropCreatedBefore: createdBefore, scheduleInterval: every, engine };
-  },
+  canonicalize: canonicalizeRetention,
   facts: retentionFacts,
   plan: planRetention,
-  jobs: async (client, live) => jobStatus((await readJobs(client, live.schema, live.table)).filter((j) => j.proc === RETENTION_PROC)),
+  jobs: async (client, live) => jobStatus((await observedJobs(client, live, live.schema, live.table)).filter((j) => j.proc === RETENTION_PROC)),
   drop: dropRetention,
 };

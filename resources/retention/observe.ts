@@ -1,9 +1,11 @@
 import type { PoolClient } from "pg";
 import { prepared } from "../core/prepared";
 import { Connection } from "../core/connection";
-import { CronContext, CronJob, readCronContext, readCronJob } from "../core/cron";
+import { CRON_CONTEXT_SQL, CronContext, CronJob, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
-import { Job, License, readJobs, readLicense } from "../core/timescaledb";
+import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs } from "../core/timescaledb";
+import { previousCanonical } from "../core/canonical";
+import type { Previous } from "../core/kind";
 import { cappedRowCount } from "../core/row-count";
 import { ROW_COUNT_CAP } from "../core/step";
 import { RetentionSpec } from "./spec";
@@ -14,28 +16,34 @@ export const RETENTION_PROC = "policy_retention";
 /** The pg_cron job of the `pg_cron` engine: unique per server, since pg_cron's database holds the jobs of every database. */
 export const cronJobName = (context: CronContext, r: { schema: string; table: string }) => `pgstrata retention ${context.database}.${qualifiedName(r.schema, r.table)}`;
 
-/** What the retention kind reads about its hypertable and TimescaleDB job, in two round trips. */
+/** What the retention kind reads about its hypertable, its TimescaleDB job and pg_cron, in one statement. */
 interface RetentionState {
   /** The hypertable's time dimension: its column type and integer-now function (`schema.name`); undefined when not a hypertable. */
   time?: { type: string; integerNow: string | null };
   tslJob?: Job;
+  /** Every policy job on the hypertable, for the `jobs` output (core/timescaledb.ts `rememberJobs`). */
+  jobs: Job[];
+  cron: CronContext;
 }
 
+/**
+ * The time dimension from TimescaleDB's catalog by the hypertable's name (an
+ * index lookup; `timescaledb_information.dimensions` reads every hypertable
+ * before it filters), its policy jobs ({@link JOBS_SQL}) and the pg_cron
+ * context ({@link CRON_CONTEXT_SQL}).
+ */
+const RETENTION_QUERY = `
+SELECT (SELECT json_build_object('type', d.column_type::regtype::text,
+                                 'integerNow', CASE WHEN d.integer_now_func IS NOT NULL THEN format('%s.%s', d.integer_now_func_schema, d.integer_now_func) END)
+          FROM _timescaledb_catalog.hypertable h JOIN _timescaledb_catalog.dimension d ON d.hypertable_id = h.id
+         WHERE h.schema_name = $1 AND h.table_name = $2 AND d.interval_length IS NOT NULL
+         ORDER BY d.id LIMIT 1) AS time,
+       ${JOBS_SQL} AS jobs, ${CRON_CONTEXT_SQL}`;
+
 async function readRetention(client: PoolClient, r: RetentionSpec): Promise<RetentionState> {
-  const { rows } = await client.query(
-    prepared(
-      `SELECT d.column_type::text AS type,
-              (SELECT format('%s.%s', x.integer_now_func_schema, x.integer_now_func) FROM _timescaledb_catalog.dimension x
-                 JOIN _timescaledb_catalog.hypertable h ON h.id = x.hypertable_id
-                WHERE h.schema_name = $1 AND h.table_name = $2 AND x.integer_now_func IS NOT NULL) AS integer_now
-         FROM (SELECT 1) one
-         LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_schema = $1 AND d.hypertable_name = $2 AND d.dimension_type = 'Time'`,
-      [r.schema, r.table],
-    ),
-  );
-  const row = rows[0];
-  const tslJob = (await readJobs(client, r.schema, r.table)).find((j) => j.proc === RETENTION_PROC);
-  return { time: row.type ? { type: row.type, integerNow: row.integer_now } : undefined, tslJob };
+  const { rows } = await client.query<{ time: RetentionState["time"] | null; jobs: Job[] } & CronContext>(prepared(RETENTION_QUERY, [r.schema, r.table]));
+  const { time, jobs, database, cronDatabase } = rows[0];
+  return { time: time ?? undefined, tslJob: jobs.find((j) => j.proc === RETENTION_PROC), jobs, cron: { database, cronDatabase } };
 }
 
 /**
@@ -70,13 +78,11 @@ function parseCommand(command: string): Pick<RetentionSpec, "dropAfter" | "dropC
  */
 export async function observeRetention(client: PoolClient, desired: RetentionSpec, connection: Connection): Promise<RetentionSpec | undefined> {
   const state = await readRetention(client, desired);
-  const context = await readCronContext(client);
-  const cronJob = await readCronJob(client, connection, `RetentionPolicy ${desired.schema}.${desired.table}`, context, cronJobName(context, desired));
   const integerNow = desired.integerNow && (state.time?.integerNow ?? undefined);
   const base = { schema: desired.schema, table: desired.table, integerNow, dropAfter: undefined, dropCreatedBefore: undefined };
   if (state.tslJob) {
     const job = state.tslJob;
-    return {
+    return rememberJobs<RetentionSpec>(state.jobs, {
       ...base,
       dropAfter: job.config.drop_after as string | number | undefined,
       dropCreatedBefore: job.config.drop_created_before as string | undefined,
@@ -84,8 +90,10 @@ export async function observeRetention(client: PoolClient, desired: RetentionSpe
       scheduled: job.scheduled,
       cronSchedule: desired.cronSchedule,
       engine: "timescaledb",
-    };
+    });
   }
+  // pg_cron's job is read only without TimescaleDB's, which observe reports first.
+  const cronJob = await readCronJob(client, connection, `RetentionPolicy ${desired.schema}.${desired.table}`, state.cron, cronJobName(state.cron, desired));
   if (cronJob) {
     const job: CronJob = cronJob;
     // A command edited by hand into another form shows as drift of dropAfter.
@@ -93,6 +101,22 @@ export async function observeRetention(client: PoolClient, desired: RetentionSpe
     return { ...base, ...threshold, scheduleInterval: desired.scheduleInterval, scheduled: job.active, cronSchedule: job.schedule, engine: "pg_cron" };
   }
   return undefined;
+}
+
+/**
+ * `desired` with its intervals in the server's text and engine `auto`
+ * resolved by the license: `timescaledb` on the community license, `pg_cron`
+ * otherwise. An interval declared in the words of the previous apply takes
+ * the text it observed (core/canonical.ts `previousCanonical`); a round trip
+ * each for the other intervals and for `auto`.
+ */
+export async function canonicalizeRetention(client: PoolClient, desired: RetentionSpec, _live?: RetentionSpec, previous?: Previous<RetentionSpec>): Promise<RetentionSpec> {
+  const intervals = (r: RetentionSpec) => [typeof r.dropAfter === "string" ? r.dropAfter : undefined, r.dropCreatedBefore, r.scheduleInterval];
+  const declared = intervals(desired);
+  const known = previous && declared.map((text, i) => text && previousCanonical(text, intervals(previous.declared)[i], intervals(previous.observed)[i]));
+  const [after, createdBefore, every] = known && known.every((k, i) => k !== undefined || declared[i] === undefined) ? known : await canonicalIntervals(client, declared);
+  const engine = desired.engine !== "auto" ? desired.engine : (await readLicense(client)) === "timescale" ? "timescaledb" : "pg_cron";
+  return { ...desired, dropAfter: typeof desired.dropAfter === "number" ? desired.dropAfter : after, dropCreatedBefore: createdBefore, scheduleInterval: every, engine };
 }
 
 /** Whether a time dimension of this column type is an integer one (`smallint`, `integer`, `bigint`). */
@@ -114,7 +138,7 @@ export interface RetentionFacts {
 export async function retentionFacts(client: PoolClient, desired: RetentionSpec, live: RetentionSpec | undefined): Promise<RetentionFacts> {
   const state = await readRetention(client, desired);
   const license = await readLicense(client);
-  const facts = { license, cron: await readCronContext(client), time: state.time, tslJob: state.tslJob, atStake: { chunks: [] as string[], rows: 0 } };
+  const facts = { license, cron: state.cron, time: state.time, tslJob: state.tslJob, atStake: { chunks: [] as string[], rows: 0 } };
   if (!state.time) return facts;
   // show_chunks needs a threshold of the column's kind, and an integer-now function for integer columns: without them, planning refuses anyway.
   const integerTime = isIntegerTime(state.time.type);

@@ -5,6 +5,7 @@ import { planRetention } from "../../resources/retention/plan";
 import { retentionSpec } from "../../resources/retention/spec";
 import { testAdminUrl } from "../support/database";
 import { conformanceCycle } from "../support/conformance";
+import { expectOneStatementPreview } from "../support/statements";
 import { scratchDatabase } from "../support/scratch";
 
 /**
@@ -156,4 +157,10 @@ describe("on the Apache license", () => {
       await sql.end();
     }
   });
+});
+
+test("a no-op preview of a TimescaleDB retention policy runs one statement (hypertable, jobs and pg_cron context read together; intervals as last applied), and a paused job is still drift", async () => {
+  await db.sql.query("CREATE TABLE metrics.preview (at timestamptz NOT NULL, v int); SELECT create_hypertable('metrics.preview', by_range('at', interval '1 day'))");
+  const inputs = (await provider.check!({}, { connection: { url: db.url }, schema: "metrics", table: "preview", dropAfter: "30 days", scheduleInterval: "1 day", engine: "timescaledb" })).inputs;
+  await expectOneStatementPreview(db.sql, provider, inputs, "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name = 'preview'");
 });
