@@ -1,4 +1,6 @@
 import type { PoolClient } from "pg";
+import { previousCanonical } from "../core/canonical";
+import type { Previous } from "../core/kind";
 import { ROW_COUNT_CAP } from "../core/step";
 import { Connection, inDatabase, withClient } from "../core/connection";
 import { qualifiedName, quoteIdent } from "../core/quote";
@@ -129,9 +131,13 @@ export async function observePartitionSet(client: PoolClient, desired: Partition
 /**
  * `desired` with `interval` and `retention` as pg_partman stores them when
  * pgstrata writes them: intervals as the server prints them (`'1 month'` →
- * `'1 mon'`), integer steps as they are.
+ * `'1 mon'`), integer steps as they are; no round trip for texts declared
+ * as in the previous apply (core/canonical.ts `previousCanonical`).
  */
-export async function canonicalizePartitionSet(client: PoolClient, desired: PartitionSetSpec): Promise<PartitionSetSpec> {
+export async function canonicalizePartitionSet(client: PoolClient, desired: PartitionSetSpec, _live?: PartitionSetSpec, previous?: Previous<PartitionSetSpec>): Promise<PartitionSetSpec> {
+  const interval = previous && previousCanonical(desired.interval, previous.declared.interval, previous.observed.interval);
+  const retention = desired.retention === undefined ? undefined : previous && previousCanonical(desired.retention, previous.declared.retention, previous.observed.retention);
+  if (interval !== undefined && (retention !== undefined || desired.retention === undefined)) return { ...desired, interval, retention };
   const { rows } = await client.query<{ interval: string; retention: string | null }>(
     `SELECT CASE WHEN $1 ~ '^\\d+$' THEN $1 ELSE $1::interval::text END AS interval,
             CASE WHEN $2 ~ '^\\d+$' THEN $2 ELSE $2::interval::text END AS retention`,

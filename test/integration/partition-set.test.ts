@@ -4,6 +4,7 @@ import { partitionSetKind } from "../../resources/partition-set/kind";
 import { testAdminUrl } from "../support/database";
 import { conformanceCycle } from "../support/conformance";
 import { scratchDatabase } from "../support/scratch";
+import { statementsSent } from "../support/statements";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 /** pg_cron's database (cron.database_name = postgres), where the jobs live. */
@@ -167,4 +168,13 @@ test("changing interval or control of a set is refused at check: the new set's p
   const old = (await provider.check!({}, inputs("metrics"))).inputs;
   const { failures } = await provider.check!(old, inputs("metrics", { interval: "1 day" }));
   expect(failures).toEqual([{ property: "interval", reason: expect.stringMatching(/^pg_partman 5 cannot change the interval of a partition set \("1 month" → "1 day"\): its existing partitions stay and new ones would overlap them/) }]);
+});
+
+test("a no-op preview reads the set without canonicalizing its interval and retention again (declared as in the last apply)", async () => {
+  await db.sql.query("CREATE TABLE ops.preview (at timestamptz NOT NULL) PARTITION BY RANGE (at)");
+  const checked = (await provider.check!({}, inputs("preview", { interval: "1 month", retention: "6 months" }))).inputs;
+  const { id, outs } = await provider.create(checked);
+  const sent = await statementsSent(db.sql, () => provider.diff!(id, outs!, checked));
+  expect(sent.filter((s) => s.includes("::interval::text"))).toEqual([]);
+  expect(sent).toHaveLength(3); // the set's context, pg_partman's config, the maintenance job in pg_cron's database
 });
