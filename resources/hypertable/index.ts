@@ -22,7 +22,7 @@ export class Hypertable extends DatabaseResource {
   declare readonly schema: pulumi.Output<string>;
   declare readonly table: pulumi.Output<string>;
   declare readonly timeColumn: pulumi.Output<string>;
-  declare readonly chunkInterval: pulumi.Output<string>;
+  declare readonly chunkInterval: pulumi.Output<string | number>;
   /**
    * The table as this program declares it: its schema and name, and (when
    * `table` is a `Table` of the program) its declared columns, keys and row

@@ -39,7 +39,7 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
     schema: desired.schema,
     table: desired.table,
     timeColumn: time.column_name,
-    chunkInterval: time.time_interval ?? time.integer_interval ?? "",
+    chunkInterval: time.time_interval ?? Number(time.integer_interval),
     hashDimension: hash ? { column: hash.column_name, partitions: hash.num_partitions ?? 0 } : undefined,
     compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
     columnstorePolicy: observedColumnstorePolicy(job, desired.columnstorePolicy),
@@ -193,15 +193,21 @@ export async function canonicalizeHypertable(client: PoolClient, desired: Hypert
   if (!live) return desired;
   const known = previous && fromPrevious(desired, previous);
   if (known) return known;
-  const { rows } = await client.query<{ interval: string }>(
-    `SELECT justify_hours(make_interval(days => m * 30) + (v - make_interval(months => m)))::text AS interval
-       FROM (SELECT v, (EXTRACT(year FROM v) * 12 + EXTRACT(month FROM v))::int AS m FROM (SELECT $1::interval AS v) i) s`,
-    [desired.chunkInterval],
-  );
+  // An integer time column's chunkInterval is a number, stored as given.
+  const chunkInterval =
+    typeof desired.chunkInterval === "number"
+      ? desired.chunkInterval
+      : (
+          await client.query<{ interval: string }>(
+            `SELECT justify_hours(make_interval(days => m * 30) + (v - make_interval(months => m)))::text AS interval
+               FROM (SELECT v, (EXTRACT(year FROM v) * 12 + EXTRACT(month FROM v))::int AS m FROM (SELECT $1::interval AS v) i) s`,
+            [desired.chunkInterval],
+          )
+        ).rows[0].interval;
   const policy = desired.columnstorePolicy;
-  if (!policy) return { ...desired, chunkInterval: rows[0].interval };
+  if (!policy) return { ...desired, chunkInterval };
   const [after, scheduleInterval] = await canonicalIntervals(client, [policy.after, policy.scheduleInterval]);
-  return { ...desired, chunkInterval: rows[0].interval, columnstorePolicy: { ...policy, after, scheduleInterval } };
+  return { ...desired, chunkInterval, columnstorePolicy: { ...policy, after, scheduleInterval } };
 }
 
 /**
@@ -210,7 +216,7 @@ export async function canonicalizeHypertable(client: PoolClient, desired: Hypert
  */
 function fromPrevious(desired: HypertableSpec, previous: Previous<HypertableSpec>): HypertableSpec | undefined {
   const { declared, observed } = previous;
-  const same = (now: string | undefined, before: string | undefined, seen: string | undefined) => now === undefined || (now === before && seen !== undefined);
+  const same = (now: string | number | undefined, before: string | number | undefined, seen: string | number | undefined) => now === undefined || (now === before && seen !== undefined);
   const policy = desired.columnstorePolicy;
   if (!same(desired.chunkInterval, declared.chunkInterval, observed.chunkInterval)) return undefined;
   if (policy && !(same(policy.after, declared.columnstorePolicy?.after, observed.columnstorePolicy?.after) && same(policy.scheduleInterval, declared.columnstorePolicy?.scheduleInterval, observed.columnstorePolicy?.scheduleInterval))) {

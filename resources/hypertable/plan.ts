@@ -6,8 +6,10 @@ import { planCompression } from "../core/columnstore";
 import { refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";
 import { HypertableFacts, NO_TABLE } from "./observe";
-import { dateChunkIntervalProblem, HypertableSpec, keyProblems } from "./spec";
+import { chunkIntervalProblem, HypertableSpec, keyProblems } from "./spec";
 
+/** An interval literal, or an integer time column's number of units as bigint. */
+const chunkIntervalSql = (v: string | number) => (typeof v === "number" ? `${v}::bigint` : `${quoteLiteral(v)}::interval`);
 const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
 /** pg_class.relkind in words (docs §52.11 "pg_class"). */
 const RELATION_KINDS: Record<string, string> = { v: "a view", m: "a materialized view", p: "a partitioned table", f: "a foreign table", S: "a sequence", i: "an index", I: "a partitioned index", c: "a composite type", t: "a TOAST table" };
@@ -59,7 +61,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     throw new Error(`${name(desired)}: table: ${desired.schema}.${desired.table} is ${what}, not a table: ${why}. Name a table (declared with a Table resource).`);
   }
   if (!live || live.chunkInterval !== desired.chunkInterval) {
-    const problem = dateChunkIntervalProblem(`${desired.schema}.${desired.table}`, desired.timeColumn, f.timeColumnType, desired.chunkInterval);
+    const problem = chunkIntervalProblem(`${desired.schema}.${desired.table}`, desired.timeColumn, f.timeColumnType, desired.chunkInterval);
     if (problem) throw new Error(`${name(desired)}: ${problem}`);
   }
   if (!live || (desired.hashDimension && !live.hashDimension)) {
@@ -71,7 +73,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
       throw new Error(`${name(desired)}: the table holds ${describeRows(f.rows, ROW_COUNT_CAP)}: set migrateData: true to move them into chunks (it locks the table while every row is copied).`);
     }
     return [
-      step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${quoteLiteral(desired.chunkInterval)}::interval), migrate_data => ${desired.migrateData})`),
+      step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${chunkIntervalSql(desired.chunkInterval)}), migrate_data => ${desired.migrateData})`),
       ...(desired.hashDimension ? [dimension(desired.hashDimension)] : []),
       ...planPolicies(undefined, desired, f),
     ];
@@ -80,7 +82,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
   if (replaced.length > 0) throw new Error(`${name(desired)}: ${replaced.join(", ")} cannot change in place; the hypertable must be replaced`);
   const steps: Step[] = [];
   if (live.chunkInterval !== desired.chunkInterval) {
-    steps.push(step(`SELECT set_chunk_time_interval(${regclass(desired)}, ${quoteLiteral(desired.chunkInterval)}::interval)`));
+    steps.push(step(`SELECT set_chunk_time_interval(${regclass(desired)}, ${chunkIntervalSql(desired.chunkInterval)})`));
   }
   if (desired.hashDimension && !live.hashDimension) steps.push(dimension(desired.hashDimension));
   if (desired.hashDimension && live.hashDimension && live.hashDimension.partitions !== desired.hashDimension.partitions) {

@@ -17,18 +17,55 @@ const CHUNK_INTERVAL_BOUNDS = {
   message: "chunkInterval must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 296533 years), as TimescaleDB stores it in microseconds (a month as 30 days): choose e.g. '1 day' or '7 days'",
 };
 
+/** Time column types TimescaleDB partitions by time (chunkInterval an interval), in the server's spelling without precision. */
+const TIME_TYPES = ["timestamp with time zone", "timestamp without time zone", "date"];
+
+/** Integer time column types, which TimescaleDB partitions by value, with the largest chunk interval each takes: its maximum value (bigint: the largest integer a JSON number holds exactly). */
+const INTEGER_MAX: Record<string, number> = { smallint: 32_767, integer: 2_147_483_647, bigint: Number.MAX_SAFE_INTEGER };
+
 /**
- * TimescaleDB keeps a `date` time column's chunks on day boundaries: an
- * interval that is not a whole number of days (months as 30, years as 360) is
- * refused by create_hypertable and set_chunk_time_interval ("invalid interval
- * for date dimension"; TimescaleDB src/dimension.c, checked on 2.29 under
- * both licenses: test/integration/chunk-interval.test.ts). The columnstore,
- * retention and refresh policies take any interval on such a table.
- * Undefined when `chunkInterval` suits a column of type `type`.
+ * `chunkInterval`: a PostgreSQL interval for a time column, or a number of
+ * the column's own units for an integer one (TimescaleDB docs
+ * "create_hypertable", `chunk_time_interval`); default `'7 days'`. Interval
+ * text is checked as {@link interval} with {@link CHUNK_INTERVAL_BOUNDS}.
  */
-export function dateChunkIntervalProblem(relation: string, column: string, type: string | undefined, chunkInterval: string): string | undefined {
-  if (type !== "date" || isWholeDays(chunkInterval)) return undefined;
-  return `chunkInterval ${JSON.stringify(chunkInterval)} is not a whole number of days, and the time column "${column}" of ${relation} is of type date, whose chunks TimescaleDB cuts on day boundaries ("invalid interval for date dimension"): use whole days, e.g. '1 day', '7 days' or '1 month' (30 days), or make the column timestamptz`;
+function chunkInterval() {
+  const text = interval(CHUNK_INTERVAL_BOUNDS);
+  const units = z.number().int("an integer time column's chunkInterval is a whole number of its units").min(1, "chunkInterval must be at least 1");
+  return z.union([z.number(), z.string()]).optional().transform((value, ctx): string | number => {
+    const parsed = (typeof value === "number" ? units : text).safeParse(value ?? "7 days");
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+    return z.NEVER;
+  });
+}
+
+/**
+ * Whether `chunkInterval` suits the time column `column` of type `type` (the
+ * server's spelling; undefined: not known, no problem). TimescaleDB keeps a
+ * `date` column's chunks on day boundaries: an interval that is not a whole
+ * number of days (months as 30, years as 360) is refused by create_hypertable
+ * and set_chunk_time_interval ("invalid interval for date dimension";
+ * TimescaleDB src/dimension.c, checked on 2.29 under both licenses:
+ * test/integration/chunk-interval.test.ts); the columnstore, retention and
+ * refresh policies take any interval on such a table. An integer column
+ * takes a number of its units, at most the type's maximum; a time column an
+ * interval. Undefined when it suits, else the message with the fix.
+ */
+export function chunkIntervalProblem(relation: string, column: string, type: string | undefined, chunkInterval: string | number): string | undefined {
+  // `timestamp(3) with time zone` is a timestamp with time zone; a type neither list knows (a domain) is left to TimescaleDB.
+  const base = type?.replace(/\(\d+\)/, "");
+  const of = `the time column "${column}" of ${relation} is of type ${type}`;
+  if (base !== undefined && base in INTEGER_MAX) {
+    if (typeof chunkInterval === "string") {
+      return `chunkInterval ${JSON.stringify(chunkInterval)} is an interval, but ${of}, which TimescaleDB partitions by value: give a number of the column's units, e.g. 86400000 for a day of epoch milliseconds (the default '7 days' does not apply)`;
+    }
+    return chunkInterval > INTEGER_MAX[base] ? `chunkInterval ${chunkInterval} exceeds the largest ${base} (${INTEGER_MAX[base]}), and ${of}` : undefined;
+  }
+  if (base === undefined || !TIME_TYPES.includes(base)) return undefined;
+  if (typeof chunkInterval === "number") return `chunkInterval ${chunkInterval} is a number, but ${of}: give an interval, e.g. '1 day' or '7 days'`;
+  if (base !== "date" || isWholeDays(chunkInterval)) return undefined;
+  return `chunkInterval ${JSON.stringify(chunkInterval)} is not a whole number of days, and ${of}, whose chunks TimescaleDB cuts on day boundaries ("invalid interval for date dimension"): use whole days, e.g. '1 day', '7 days' or '1 month' (30 days), or make the column timestamptz`;
 }
 
 /**
@@ -46,10 +83,16 @@ export function hypertableSpec() {
       schema: schemaName(),
       /** The table to partition into chunks. Changing it replaces the hypertable. */
       table: identifier(),
-      /** The time dimension's column (timestamptz, timestamp or date, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */
+      /** The time dimension's column (timestamptz, timestamp, date, or an integer type, NOT NULL). Changing it replaces the hypertable: a `data-loss` hazard when the table holds rows. */
       timeColumn: identifier(),
-      /** Time range of one chunk, a PostgreSQL interval from 1 microsecond to `106751991 days 04:00:54.775807` (months count as 30 days); whole days when the time column is of type `date`. Default `7 days` (TimescaleDB's default). Changes in place (`set_chunk_time_interval`) and affects new chunks only. */
-      chunkInterval: interval(CHUNK_INTERVAL_BOUNDS).default("7 days"),
+      /**
+       * Range of one chunk: for a time column (timestamptz, timestamp, date) a PostgreSQL interval from 1 microsecond to
+       * `106751991 days 04:00:54.775807` (months count as 30 days), whole days for `date`; for an integer column (smallint,
+       * integer, bigint) a number of the column's units, at most the type's maximum. Default `'7 days'` (TimescaleDB's default
+       * for time columns; an integer column must give its own). Changes in place (`set_chunk_time_interval`) and affects new
+       * chunks only.
+       */
+      chunkInterval: chunkInterval(),
       /** Optional hash (space) dimension: `column` and `partitions` (1–32767). Partitions change in place (`set_number_partitions`); adding one works on a hypertable with data (`add_dimension`); removing one or changing its column replaces the hypertable. */
       hashDimension: z.strictObject({ column: identifier(), partitions: z.number().int().min(1).max(32767) }).optional(),
       /**
@@ -82,8 +125,8 @@ export function hypertableSpec() {
         if (column.nullable) {
           ctx.addIssue({ code: "custom", path: ["timeColumn"], message: `time column "${h.timeColumn}" of ${h.schema}.${h.table} is nullable: declare it nullable: false (TimescaleDB makes it NOT NULL)` });
         }
-        const dateProblem = dateChunkIntervalProblem(`${h.schema}.${h.table}`, h.timeColumn, column.type, h.chunkInterval);
-        if (dateProblem) ctx.addIssue({ code: "custom", path: ["chunkInterval"], message: dateProblem });
+        const problem = chunkIntervalProblem(`${h.schema}.${h.table}`, h.timeColumn, column.type, h.chunkInterval);
+        if (problem) ctx.addIssue({ code: "custom", path: ["chunkInterval"], message: problem });
       }
       // On the property the user wrote (declaredTable is filled in by Hypertable from the Table).
       const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];

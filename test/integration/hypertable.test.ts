@@ -14,6 +14,8 @@ beforeAll(async () => {
                                    CONSTRAINT readings_pkey PRIMARY KEY (id, at, device));
     CREATE TABLE metrics.bad_key (id bigint PRIMARY KEY, at timestamptz NOT NULL);
     CREATE TABLE metrics.full (at timestamptz NOT NULL, v int);
+    CREATE TABLE metrics.ticks (at bigint NOT NULL, at2 bigint NOT NULL DEFAULT 0, v int);
+    CREATE TABLE metrics.small_ticks (at smallint NOT NULL);
     INSERT INTO metrics.full SELECT t, 1 FROM generate_series(now() - interval '20 days', now(), interval '1 hour') t;`);
 });
 afterAll(() => db.close());
@@ -61,6 +63,43 @@ describe("Hypertable conformance cycle", () => {
         await sql.query("INSERT INTO metrics.readings (device, at) VALUES ('c', now())");
       },
     };
+  });
+});
+
+const integerInterval = async (sql: Client, table: string) =>
+  (await sql.query("SELECT column_name, integer_interval::text AS units FROM timescaledb_information.dimensions WHERE hypertable_schema = 'metrics' AND hypertable_name = $1", [table])).rows;
+
+describe("Hypertable conformance cycle on an integer time column (chunkInterval a number of its units)", () => {
+  conformanceCycle(() => db.sql, () => {
+    const base = { connection: connection(), schema: "metrics", table: "ticks", timeColumn: "at", chunkInterval: 86_400_000 };
+    return {
+      provider,
+      inputs: base,
+      verifyCreated: async (sql) => expect(await integerInterval(sql, "ticks")).toEqual([{ column_name: "at", units: "86400000" }]),
+      drift: { sql: "SELECT set_chunk_time_interval('metrics.ticks', 1000)", property: "chunkInterval" },
+      update: {
+        inputs: { ...base, chunkInterval: 3_600_000 },
+        verify: async (sql) => expect(await integerInterval(sql, "ticks")).toEqual([{ column_name: "at", units: "3600000" }]),
+      },
+      replace: { inputs: { ...base, timeColumn: "at2", migrateData: true }, property: "timeColumn" },
+      verifyDeleted: async (sql) => expect(await integerInterval(sql, "ticks")).toEqual([]),
+    };
+  });
+});
+
+describe("chunkInterval must suit the time column's type: refused before any SQL, naming the property and the fix", () => {
+  test.each([
+    ["an integer column left at the default '7 days'", { table: "small_ticks" }, /chunkInterval "7 days" is an interval, but the time column "at" of metrics\.small_ticks is of type smallint.*give a number of the column's units/],
+    ["a number above the integer type's maximum", { table: "small_ticks", chunkInterval: 40_000 }, /chunkInterval 40000 exceeds the largest smallint \(32767\)/],
+    ["a number for a timestamptz column", { table: "full", chunkInterval: 1000, migrateData: true }, /chunkInterval 1000 is a number, but the time column "at" of metrics\.full is of type timestamp with time zone: give an interval/],
+  ])("%s", async (_what, inputs, error) => {
+    await expect(create({ timeColumn: "at", ...inputs })).rejects.toThrow(error);
+    expect(await dimensions(db.sql, (inputs as { table: string }).table)).toEqual([]);
+  });
+
+  test("a fractional number fails check", async () => {
+    const { failures } = await provider.check!({}, { connection: connection(), schema: "metrics", table: "ticks", timeColumn: "at", chunkInterval: 1.5 });
+    expect(failures).toEqual([{ property: "chunkInterval", reason: "an integer time column's chunkInterval is a whole number of its units" }]);
   });
 });
 

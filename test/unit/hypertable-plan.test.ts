@@ -2,7 +2,7 @@ import { Step } from "../../resources/core/step";
 import { hypertableKind } from "../../resources/hypertable/kind";
 import { HypertableFacts } from "../../resources/hypertable/observe";
 import { dropHypertable, hypertableReplaces, planHypertable } from "../../resources/hypertable/plan";
-import { HypertableInput, HypertableSpec, hypertableSpec, keyProblems } from "../../resources/hypertable/spec";
+import { chunkIntervalProblem, HypertableInput, HypertableSpec, hypertableSpec, keyProblems } from "../../resources/hypertable/spec";
 
 /**
  * planHypertable / dropHypertable / hypertableReplaces as pure functions. The
@@ -233,4 +233,25 @@ describe("dropHypertable (back to a plain table)", () => {
   test("a table that no longer exists: nothing to do", () => {
     expect(dropHypertable(live, facts({ tableExists: false, rows: 5 }))).toEqual([]);
   });
+});
+
+describe("chunkIntervalProblem: the interval suits the time column's type (the server's spelling)", () => {
+  const problem = (type: string | undefined, interval: string | number) => chunkIntervalProblem("m.t", "at", type, interval);
+  test.each([
+    ["timestamp with time zone", "1 day"],
+    ["timestamp(3) with time zone", "36 hours"],
+    ["timestamp without time zone", "1 month"],
+    ["date", "2 days"],
+    ["bigint", 86_400_000],
+    ["integer", 2_147_483_647],
+    ["smallint", 32_767],
+    ["my_domain", "1 day"],
+    [undefined, 5],
+  ])("%s takes %j", (type, interval) => expect(problem(type, interval)).toBeUndefined());
+  test.each([
+    ["timestamp(6) with time zone", 1000, /is a number, but .* give an interval/],
+    ["date", "12 hours", /not a whole number of days/],
+    ["bigint", "7 days", /is an interval, but .* give a number of the column's units/],
+    ["smallint", 32_768, /exceeds the largest smallint \(32767\)/],
+  ])("%s refuses %j", (type, interval, message) => expect(problem(type, interval)).toMatch(message));
 });
