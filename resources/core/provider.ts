@@ -365,9 +365,12 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
 
     async read(id: string, props: Outputs<S>) {
       const { spec, common } = stored(kind, props as unknown as Record<string, unknown>);
-      const read = await withClient(resourceName(kind, spec), common.connection, async (client) => {
+      const name = resourceName(kind, spec);
+      const read = await withClient(name, common.connection, async (client) => {
         const live = await kind.observe(client, spec, common.connection);
         return live && { live, jobs: await kind.jobs?.(client, live) };
+      }).catch((error: unknown) => {
+        throw stoppedError(name, "reading the live object", error) ?? error;
       });
       if (!read) return { id: "" };
       const declared = keepDeclaredWhereUnchanged(spec, props.observed ?? spec, read.live);
@@ -391,10 +394,14 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
       const name = resourceName(kind, spec);
       await withClient(name, common.connection, (client) =>
         withObjectLocks(client, name, locksOf(kind, spec), async (apply) => {
-          const live = await kind.observe(client, spec, common.connection);
-          if (!live) return;
-          const facts = kind.dropFacts ? await kind.dropFacts(client, live) : kind.facts ? await kind.facts(client, spec, live) : undefined;
-          const steps = kind.drop(live, facts);
+          const planned = await (async () => {
+            const live = await kind.observe(client, spec, common.connection);
+            return live && { live, facts: kind.dropFacts ? await kind.dropFacts(client, live) : kind.facts ? await kind.facts(client, spec, live) : undefined };
+          })().catch((error: unknown) => {
+            throw stoppedError(name, "planning the delete (reading the object and what dropping it would lose)", error) ?? error;
+          });
+          if (!planned) return;
+          const steps = kind.drop(planned.live, planned.facts);
           refuseDisallowedHazards(name, steps, common.allowHazards);
           await applyEverywhere(common.connection, name, steps, apply);
         }),

@@ -101,3 +101,14 @@ test("Table: planning a new CHECK and default (diff, read only) is stopped, not 
   // Once released, the same declaration plans.
   expect((await provider.diff!("app.accounts", outs, changed)).changes).toBe(true);
 });
+
+test("Table: the delete's count of the rows it would drop is stopped, not reported as a bare lock timeout; nothing is dropped", async () => {
+  const provider = providerFor(tableKind);
+  await db.sql.query("CREATE TABLE app.ledger (id bigint PRIMARY KEY); INSERT INTO app.ledger VALUES (1)");
+  const inputs = (await provider.check!({}, { connection: connection(), schema: "app", name: "ledger", columns: [{ name: "id", type: "bigint" }], primaryKey: { columns: ["id"] } })).inputs;
+  const { outs } = await provider.create(inputs);
+  const error = await whileLocked("app.ledger", () => failure(provider.delete!("app.ledger", { ...outs, allowHazards: ["data-loss"] })));
+  expect(error).toMatch(/^Table app\.ledger: planning the delete \(reading the object and what dropping it would lose\) stopped: /);
+  expect(error).toMatch(STOPPED);
+  expect(await exists("app.ledger")).toBe(true);
+});
