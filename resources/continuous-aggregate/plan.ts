@@ -1,6 +1,7 @@
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { ColumnstorePolicy, planCompression } from "../core/columnstore";
+import { thresholdSql } from "../core/time-column";
 import { alterJob, requireCommunityLicense } from "../core/timescaledb";
 import type { ContinuousAggregateFacts } from "./observe";
 import { ContinuousAggregateSpec } from "./spec";
@@ -23,7 +24,7 @@ export function refreshPolicySql(c: { schema: string; name: string }, p: Refresh
 
 /** The `add_compression_policy(…)` call (without SELECT) of the aggregate's columnstore policy. */
 export function compressionPolicySql(c: { schema: string; name: string }, p: ColumnstorePolicy): string {
-  return `add_compression_policy(${regclass(c)}, compress_after => ${quoteLiteral(p.after)}::interval` +
+  return `add_compression_policy(${regclass(c)}, compress_after => ${thresholdSql(p.after)}` +
     (p.scheduleInterval ? `, schedule_interval => ${quoteLiteral(p.scheduleInterval)}::interval` : "") + ")";
 }
 

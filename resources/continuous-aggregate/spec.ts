@@ -49,7 +49,7 @@ export function continuousAggregateSpec() {
      * interval) ago are compressed, every `scheduleInterval`. Needs `compression`. Changes through `alter_job`; unset
      * removes the policy. An `after` beyond `refreshPolicy.startOffset` keeps refreshes off compressed buckets.
      */
-    columnstorePolicy: columnstorePolicy(),
+    columnstorePolicy: columnstorePolicy(interval()),
     /** On create, refresh the whole range once (`refresh_continuous_aggregate(…, NULL, NULL)`, outside a transaction). Default true. An option, not state. */
     backfill: z.boolean().default(true),
     /** The source hypertable's table as a `Table` of the same program declares it, filled in by {@link ContinuousAggregate} from `source`. Read by `check` only: dropped from the checked inputs. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { quoteIdent, quoteLiteral } from "./quote";
-import { identifier, interval } from "./spec";
+import { identifier } from "./spec";
 import { step, Step } from "./step";
+import { thresholdSql } from "./time-column";
 import { alterJob, HYPERTABLE_IDS_SQL, Job, jobSchedule } from "./timescaledb";
 
 /**
@@ -136,24 +137,34 @@ export function planColumnstore(
 /**
  * The columnstore (compression) policy (TimescaleDB docs
  * "add_compression_policy" / "add_columnstore_policy"): chunks whose time
- * range ends more than `after` (an interval) ago are compressed, every
- * `scheduleInterval` (default TimescaleDB's, 12 hours for daily chunks).
+ * range ends more than `after` ago are compressed, every `scheduleInterval`
+ * (default TimescaleDB's, 12 hours for daily chunks). `after` is what the
+ * caller passes: `interval()` (core/spec.ts) where the time is always a timestamp (a
+ * continuous aggregate), `timeThreshold` (core/time-column.ts) where it may be an integer
+ * column (a hypertable: a positive whole number of the column's units).
  * Needs `compression` ({@link COLUMNSTORE_POLICY_NEEDS_COMPRESSION}).
  * Changes through `alter_job`; unset removes the policy.
  */
-export function columnstorePolicy() {
-  return z.strictObject({ after: interval(), ...jobSchedule() }).optional();
+export function columnstorePolicy<T extends string | number>(after: z.ZodType<T>) {
+  return z.strictObject({ after, ...jobSchedule() }).optional();
 }
 
-export type ColumnstorePolicy = NonNullable<z.output<ReturnType<typeof columnstorePolicy>>>;
+/** A columnstore policy, `after` an interval (`string`) or a number of an integer time column's units. */
+export type ColumnstorePolicy<T extends string | number = string | number> = NonNullable<z.output<ReturnType<typeof columnstorePolicy<T>>>>;
 
 /** The check failure of a `columnstorePolicy` declared without `compression`. */
 export const COLUMNSTORE_POLICY_NEEDS_COMPRESSION =
   "a columnstore policy compresses chunks, which needs compression: declare compression: { segmentBy: [...] } (or {}), or remove columnstorePolicy";
 
-/** The live policy from its job, in the shape of `desired`: `scheduleInterval` left to TimescaleDB is not diffed. */
-export function observedColumnstorePolicy(job: Job | undefined, desired: ColumnstorePolicy | undefined): ColumnstorePolicy | undefined {
-  return job && { after: String(job.config.compress_after), scheduleInterval: desired?.scheduleInterval && job.scheduleInterval, scheduled: job.scheduled };
+/**
+ * The live policy from its job, in the shape of `desired`: `after` as the job
+ * keeps it (a number stays a number; of another kind than `desired`'s only
+ * when written by hand, which then shows as drift), `scheduleInterval` left to
+ * TimescaleDB is not diffed.
+ */
+export function observedColumnstorePolicy<T extends string | number>(job: Job | undefined, desired: ColumnstorePolicy<T> | undefined): ColumnstorePolicy<T> | undefined {
+  const after = job?.config.compress_after;
+  return job && { after: (typeof after === "number" ? after : String(after)) as T, scheduleInterval: desired?.scheduleInterval && job.scheduleInterval, scheduled: job.scheduled };
 }
 
 /** What a hypertable or continuous aggregate declares of its columnstore. */
@@ -188,7 +199,7 @@ export function planCompression(
 function planPolicy(regclass: string, live: ColumnstorePolicy | undefined, want: ColumnstorePolicy | undefined, job: Job | undefined): Step[] {
   if (!want) return live ? [step(`SELECT remove_compression_policy(${regclass})`)] : [];
   if (!job || !live) {
-    const add = `add_compression_policy(${regclass}, compress_after => ${quoteLiteral(want.after)}::interval` +
+    const add = `add_compression_policy(${regclass}, compress_after => ${thresholdSql(want.after)}` +
       (want.scheduleInterval ? `, schedule_interval => ${quoteLiteral(want.scheduleInterval)}::interval` : "") + ")";
     return [step(want.scheduled ? `SELECT ${add}` : `SELECT alter_job(${add}, scheduled => false)`)];
   }

@@ -6,21 +6,23 @@ import { cappedRowCount } from "../core/row-count";
 import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy } from "../core/columnstore";
 import { canonicalIntervals, Job, JOBS_SQL, License, LICENSE_SQL, licenseOf, rememberJobs } from "../core/timescaledb";
 import { Dimension, DIMENSIONS_SQL, timescaleMissing } from "../core/dimensions";
+import { INTEGER_NOW_SQL } from "../core/time-column";
 import { HypertableSpec } from "./spec";
 
 /**
  * Live dimensions of the hypertable (timescaledb_information.dimensions), its
  * columnstore settings and its columnstore policy job, in one statement;
- * undefined when the table is not a hypertable. `migrateData` and
+ * undefined when the table is not a hypertable. `integerNow` is observed when
+ * declared (unset leaves the live function undiffed). `migrateData` and
  * `declaredTable` are echoed from `desired`, and so are `segmentBy` /
  * `orderBy` / `scheduleInterval` that `desired` leaves to TimescaleDB. The
  * jobs read with it are kept for the `jobs` output ({@link observedJobs}).
  */
 export async function observeHypertable(client: PoolClient, desired: HypertableSpec): Promise<HypertableSpec | undefined> {
   const { rows } = await client
-    .query<{ dimensions: Dimension[]; columnstore: LiveColumnstore | null; jobs: Job[] }>(
+    .query<{ dimensions: Dimension[]; columnstore: LiveColumnstore | null; jobs: Job[]; integer_now: string | null }>(
       prepared(
-        `SELECT ${DIMENSIONS_SQL} AS dimensions, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs`,
+        `SELECT ${DIMENSIONS_SQL} AS dimensions, ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs, ${INTEGER_NOW_SQL} AS integer_now`,
         [desired.schema, desired.table],
       ),
     )
@@ -30,7 +32,7 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
         `Hypertable ${desired.schema}.${desired.table}: the TimescaleDB extension is not installed in this database: run CREATE EXTENSION timescaledb (it must be in shared_preload_libraries).`,
       );
     });
-  const { dimensions, columnstore, jobs } = rows[0];
+  const { dimensions, columnstore, jobs, integer_now } = rows[0];
   const time = dimensions.find((d) => d.dimension_type === "Time");
   if (!time) return undefined;
   const hash = dimensions.find((d) => d.dimension_type === "Space");
@@ -43,6 +45,7 @@ export async function observeHypertable(client: PoolClient, desired: HypertableS
     hashDimension: hash ? { column: hash.column_name, partitions: hash.num_partitions ?? 0 } : undefined,
     compression: observedColumnstore(liveColumnstore(columnstore), desired.compression),
     columnstorePolicy: observedColumnstorePolicy(job, desired.columnstorePolicy),
+    integerNow: desired.integerNow && (integer_now ?? undefined),
     migrateData: desired.migrateData,
     declaredTable: desired.declaredTable,
   });
@@ -78,6 +81,8 @@ export interface HypertableFacts {
   compressedChunks: number;
   /** The columnstore policy job, if any. */
   policyJob?: Job;
+  /** The hypertable's integer-now function (`schema.name`), if set. */
+  integerNow?: string;
 }
 
 /** Facts when the table does not exist. */
@@ -129,8 +134,8 @@ ARRAY(SELECT format('COMMENT ON TABLE %s IS %L', $3::text, obj_description(c.oid
 
 /**
  * Reads, in one statement, whether the table exists, its time column's
- * type, its keys, the license, the columnstore's compressed chunks and the
- * policy job; with `read.rows` its row count (capped), with `read.carried`
+ * type, its keys, the license, the columnstore's compressed chunks, the
+ * policy job and the integer-now function; with `read.rows` its row count (capped), with `read.carried`
  * what a conversion back must carry over (a delete needs both; planning only
  * rows, and only for a table that is not a hypertable yet).
  */
@@ -146,6 +151,7 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
     carried: string[] | null;
     columnstore: LiveColumnstore | null;
     jobs: Job[];
+    integer_now: string | null;
   }>(
     prepared(
       `SELECT ${LICENSE_SQL} AS license, c.relkind, c.relrowsecurity AS row_security,
@@ -157,7 +163,7 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
                  FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u')) AS keys,
               CASE WHEN $4 AND c.relkind = 'r' THEN ${cappedRowCount("c.oid::regclass")} END AS rows,
               CASE WHEN $5 AND c.relkind = 'r' THEN ${CARRIED_SQL} END AS carried,
-              ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs
+              ${COLUMNSTORE_SQL} AS columnstore, ${JOBS_SQL} AS jobs, ${INTEGER_NOW_SQL} AS integer_now
          FROM (SELECT to_regclass($3) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid`,
       [desired.schema, desired.table, relation, read.rows, read.carried, desired.timeColumn],
     ),
@@ -177,6 +183,7 @@ export async function hypertableFacts(client: PoolClient, desired: HypertableSpe
     rowSecurity: f.row_security,
     compressedChunks: liveColumnstore(f.columnstore).compressedChunks,
     policyJob: f.jobs.find((j) => j.proc === COMPRESSION_PROC),
+    integerNow: f.integer_now ?? undefined,
   };
 }
 
@@ -206,8 +213,9 @@ export async function canonicalizeHypertable(client: PoolClient, desired: Hypert
         ).rows[0].interval;
   const policy = desired.columnstorePolicy;
   if (!policy) return { ...desired, chunkInterval };
-  const [after, scheduleInterval] = await canonicalIntervals(client, [policy.after, policy.scheduleInterval]);
-  return { ...desired, chunkInterval, columnstorePolicy: { ...policy, after, scheduleInterval } };
+  // An integer time column's `after` is a number, kept by the job as given.
+  const [after, scheduleInterval] = await canonicalIntervals(client, [typeof policy.after === "string" ? policy.after : undefined, policy.scheduleInterval]);
+  return { ...desired, chunkInterval, columnstorePolicy: { ...policy, after: after ?? policy.after, scheduleInterval } };
 }
 
 /**

@@ -6,7 +6,8 @@ import { planCompression } from "../core/columnstore";
 import { refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";
 import { HypertableFacts, NO_TABLE } from "./observe";
-import { chunkIntervalProblem, HypertableSpec, keyProblems } from "./spec";
+import { setIntegerNowFunc, timeColumnKind } from "../core/time-column";
+import { chunkIntervalProblem, columnstorePolicyProblem, HypertableSpec, keyProblems } from "./spec";
 
 /** An interval literal, or an integer time column's number of units as bigint. */
 const chunkIntervalSql = (v: string | number) => (typeof v === "number" ? `${v}::bigint` : `${quoteLiteral(v)}::interval`);
@@ -43,7 +44,10 @@ export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSp
 /**
  * Steps from `live` (undefined: a plain table) to `desired`. Throws before any
  * SQL when it cannot work: the table is missing, a `date` time column is
- * given a chunk interval of other than whole days, a key lacks a partitioning
+ * given a chunk interval of other than whole days, `chunkInterval` or
+ * `columnstorePolicy.after` is not of the time column's kind (an interval for
+ * a time column, a number for an integer one), a columnstore policy on an
+ * integer column has no integer-now function (declared or live), a key lacks a partitioning
  * column being added (checked against the live constraints, so it also holds
  * for tables this program does not declare), or the table holds rows without
  * `migrateData`.
@@ -64,6 +68,17 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     const problem = chunkIntervalProblem(`${desired.schema}.${desired.table}`, desired.timeColumn, f.timeColumnType, desired.chunkInterval);
     if (problem) throw new Error(`${name(desired)}: ${problem}`);
   }
+  if (desired.columnstorePolicy && !sameValue(live?.columnstorePolicy, desired.columnstorePolicy)) {
+    const problem = columnstorePolicyProblem(`${desired.schema}.${desired.table}`, desired.timeColumn, f.timeColumnType, desired.columnstorePolicy);
+    if (problem) throw new Error(`${name(desired)}: ${problem}`);
+    if (timeColumnKind(f.timeColumnType)?.kind === "integer" && !desired.integerNow && !f.integerNow) {
+      throw new Error(
+        `${name(desired)}: columnstorePolicy on the integer time column "${desired.timeColumn}" (${f.timeColumnType}) needs the hypertable's integer-now function, ` +
+          `which TimescaleDB calls at every run of the policy (without it every run fails: "integer_now function not set"): ` +
+          `set integerNow to a function returning "now" in the column's units, e.g. 'public.unix_now' (TimescaleDB docs "set_integer_now_func").`,
+      );
+    }
+  }
   if (!live || (desired.hashDimension && !live.hashDimension)) {
     const problems = keyProblems({ ...desired, declaredTable: { keys: f.keys } });
     if (problems.length > 0) throw new Error(`${name(desired)}: ${problems.join("\n")}`);
@@ -75,6 +90,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
     return [
       step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${chunkIntervalSql(desired.chunkInterval)}), migrate_data => ${desired.migrateData})`),
       ...(desired.hashDimension ? [dimension(desired.hashDimension)] : []),
+      ...(desired.integerNow ? [setIntegerNowFunc(regclass(desired), desired.integerNow)] : []),
       ...planPolicies(undefined, desired, f),
     ];
   }
@@ -88,6 +104,7 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
   if (desired.hashDimension && live.hashDimension && live.hashDimension.partitions !== desired.hashDimension.partitions) {
     steps.push(step(`SELECT set_number_partitions(${regclass(desired)}, ${desired.hashDimension.partitions}, ${quoteLiteral(desired.hashDimension.column)})`));
   }
+  if (desired.integerNow && desired.integerNow !== live.integerNow) steps.push(setIntegerNowFunc(regclass(desired), desired.integerNow));
   return [...steps, ...planPolicies(live, desired, f)];
 }
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
 import { declaredTable, schemaName, identifier, interval, isWholeDays } from "../core/spec";
-import { columnstorePolicy, COLUMNSTORE_POLICY_NEEDS_COMPRESSION, columnstoreSettings } from "../core/columnstore";
+import { ColumnstorePolicy, columnstorePolicy, COLUMNSTORE_POLICY_NEEDS_COMPRESSION, columnstoreSettings } from "../core/columnstore";
+import { INTEGER_TIME_MAX, integerNowFunction, thresholdKindProblem, timeColumnKind, timeThreshold } from "../core/time-column";
 import { rowSecurityConflict } from "../core/timescaledb";
 
 /**
@@ -17,12 +18,6 @@ const CHUNK_INTERVAL_BOUNDS = {
   message: "chunkInterval must be between 1 microsecond and 106751991 days 04:00:54.775807 (about 296533 years), as TimescaleDB stores it in microseconds (a month as 30 days): choose e.g. '1 day' or '7 days'",
 };
 
-/** Time column types TimescaleDB partitions by time (chunkInterval an interval), in the server's spelling without precision. */
-const TIME_TYPES = ["timestamp with time zone", "timestamp without time zone", "date"];
-
-/** Integer time column types, which TimescaleDB partitions by value, with the largest chunk interval each takes: its maximum value (bigint: the largest integer a JSON number holds exactly). */
-const INTEGER_MAX: Record<string, number> = { smallint: 32_767, integer: 2_147_483_647, bigint: Number.MAX_SAFE_INTEGER };
-
 /**
  * `chunkInterval`: a PostgreSQL interval for a time column, or a number of
  * the column's own units for an integer one (TimescaleDB docs
@@ -30,14 +25,8 @@ const INTEGER_MAX: Record<string, number> = { smallint: 32_767, integer: 2_147_4
  * text is checked as {@link interval} with {@link CHUNK_INTERVAL_BOUNDS}.
  */
 function chunkInterval() {
-  const text = interval(CHUNK_INTERVAL_BOUNDS);
   const units = z.number().int("an integer time column's chunkInterval is a whole number of its units").min(1, "chunkInterval must be at least 1");
-  return z.union([z.number(), z.string()]).optional().transform((value, ctx): string | number => {
-    const parsed = (typeof value === "number" ? units : text).safeParse(value ?? "7 days");
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
-    return z.NEVER;
-  });
+  return z.union([z.number(), z.string()]).optional().transform((value) => value ?? "7 days").pipe(timeThreshold(interval(CHUNK_INTERVAL_BOUNDS), units));
 }
 
 /**
@@ -53,19 +42,25 @@ function chunkInterval() {
  * interval. Undefined when it suits, else the message with the fix.
  */
 export function chunkIntervalProblem(relation: string, column: string, type: string | undefined, chunkInterval: string | number): string | undefined {
-  // `timestamp(3) with time zone` is a timestamp with time zone; a type neither list knows (a domain) is left to TimescaleDB.
-  const base = type?.replace(/\(\d+\)/, "");
-  const of = `the time column "${column}" of ${relation} is of type ${type}`;
-  if (base !== undefined && base in INTEGER_MAX) {
-    if (typeof chunkInterval === "string") {
-      return `chunkInterval ${JSON.stringify(chunkInterval)} is an interval, but ${of}, which TimescaleDB partitions by value: give a number of the column's units, e.g. 86400000 for a day of epoch milliseconds (the default '7 days' does not apply)`;
-    }
-    return chunkInterval > INTEGER_MAX[base] ? `chunkInterval ${chunkInterval} exceeds the largest ${base} (${INTEGER_MAX[base]}), and ${of}` : undefined;
+  const mismatch = thresholdKindProblem("chunkInterval", chunkInterval, relation, column, type, { units: "86400000 for a day of epoch milliseconds (the default '7 days' does not apply)", interval: "'1 day' or '7 days'" });
+  if (mismatch) return mismatch;
+  const time = timeColumnKind(type);
+  if (time?.kind === "integer") {
+    return (chunkInterval as number) > INTEGER_TIME_MAX[time.base] ? `chunkInterval ${chunkInterval} exceeds the largest ${time.base} (${INTEGER_TIME_MAX[time.base]}), and the time column "${column}" of ${relation} is of type ${type}` : undefined;
   }
-  if (base === undefined || !TIME_TYPES.includes(base)) return undefined;
-  if (typeof chunkInterval === "number") return `chunkInterval ${chunkInterval} is a number, but ${of}: give an interval, e.g. '1 day' or '7 days'`;
-  if (base !== "date" || isWholeDays(chunkInterval)) return undefined;
-  return `chunkInterval ${JSON.stringify(chunkInterval)} is not a whole number of days, and ${of}, whose chunks TimescaleDB cuts on day boundaries ("invalid interval for date dimension"): use whole days, e.g. '1 day', '7 days' or '1 month' (30 days), or make the column timestamptz`;
+  if (time?.base !== "date" || isWholeDays(chunkInterval as string)) return undefined;
+  return `chunkInterval ${JSON.stringify(chunkInterval)} is not a whole number of days, and the time column "${column}" of ${relation} is of type ${type}, whose chunks TimescaleDB cuts on day boundaries ("invalid interval for date dimension"): use whole days, e.g. '1 day', '7 days' or '1 month' (30 days), or make the column timestamptz`;
+}
+
+/**
+ * Whether the columnstore policy's `after` suits the time column (as
+ * {@link chunkIntervalProblem}): an interval for a time column, a number of
+ * its units for an integer one (TimescaleDB's add_compression_policy refuses
+ * an interval there: "invalid value for parameter compress_after").
+ * Undefined when it suits, else the message with the fix.
+ */
+export function columnstorePolicyProblem(relation: string, column: string, type: string | undefined, policy: ColumnstorePolicy | undefined): string | undefined {
+  return policy && thresholdKindProblem("columnstorePolicy.after", policy.after, relation, column, type, { units: "86400000 to compress chunks older than a day of epoch milliseconds", interval: "'7 days'" });
 }
 
 /**
@@ -104,10 +99,18 @@ export function hypertableSpec() {
       compression: columnstoreSettings(),
       /**
        * The columnstore (compression) policy (TimescaleDB community license, `add_compression_policy`): chunks whose time range
-       * ends more than `after` (an interval) ago are compressed, every `scheduleInterval` (default TimescaleDB's, 12 hours
-       * for daily chunks). Needs `compression`. Changes through `alter_job`; unset removes the policy.
+       * ends more than `after` ago are compressed, every `scheduleInterval` (default TimescaleDB's, 12 hours for daily chunks).
+       * `after` is an interval for a time column, a number of the column's units for an integer one (which also needs
+       * `integerNow`). Needs `compression`. Changes through `alter_job`; unset removes the policy.
        */
-      columnstorePolicy: columnstorePolicy(),
+      columnstorePolicy: columnstorePolicy(timeThreshold(interval())),
+      /**
+       * For an integer time column: the function returning "now" in the column's units, schema-qualified (`'public.unix_now'`),
+       * set with `set_integer_now_func` after the hypertable is created (TimescaleDB calls it at every run of the columnstore and
+       * retention policies; without it, an integer hypertable's policy job fails at every run). Changes in place; unset leaves
+       * the live function as it is (not diffed).
+       */
+      integerNow: integerNowFunction().optional(),
       /** Allow converting a table that already holds rows (`migrate_data => true`: locks the table and copies every row into chunks). Default false. */
       migrateData: z.boolean().default(false),
       /** The table's declared columns (name and nullability) and PRIMARY KEY / UNIQUE constraints, filled in by {@link Hypertable} from a {@link Table} of the same program. Read by `check` only: dropped from the checked inputs, so a change of the table alone is no change of the hypertable. */
@@ -127,6 +130,8 @@ export function hypertableSpec() {
         }
         const problem = chunkIntervalProblem(`${h.schema}.${h.table}`, h.timeColumn, column.type, h.chunkInterval);
         if (problem) ctx.addIssue({ code: "custom", path: ["chunkInterval"], message: problem });
+        const policyProblem = columnstorePolicyProblem(`${h.schema}.${h.table}`, h.timeColumn, column.type, h.columnstorePolicy);
+        if (policyProblem) ctx.addIssue({ code: "custom", path: ["columnstorePolicy", "after"], message: policyProblem });
       }
       // On the property the user wrote (declaredTable is filled in by Hypertable from the Table).
       const partitioning: [string, string[]][] = [[h.timeColumn, ["timeColumn"]], ...(h.hashDimension ? [[h.hashDimension.column, ["hashDimension", "column"]] as [string, string[]]] : [])];

@@ -3,6 +3,7 @@ import { prepared } from "../core/prepared";
 import { Connection } from "../core/connection";
 import { CRON_CONTEXT_SQL, CronContext, CronJob, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
+import { thresholdSql } from "../core/time-column";
 import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs } from "../core/timescaledb";
 import { previousCanonical } from "../core/canonical";
 import type { Previous } from "../core/kind";
@@ -53,9 +54,6 @@ async function readRetention(client: PoolClient, r: RetentionSpec): Promise<Rete
 export function dropChunksCommand(r: RetentionSpec): string {
   return `SELECT drop_chunks(${quoteLiteral(qualifiedName(r.schema, r.table))}::regclass, ${chunkThreshold(r)})`;
 }
-
-/** A threshold as SQL: an integer, or an interval literal. */
-export const thresholdSql = (v: string | number) => (typeof v === "number" ? String(v) : `${quoteLiteral(v)}::interval`);
 
 /** The `show_chunks` / `drop_chunks` argument selecting the chunks the policy drops. */
 function chunkThreshold(r: RetentionSpec): string {

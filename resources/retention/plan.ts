@@ -1,9 +1,10 @@
 import { changedProperties } from "../core/compare";
-import { qualifiedName, quoteLiteral } from "../core/quote";
+import { quoteLiteral } from "../core/quote";
 import { scheduleInDatabase, unschedule } from "../core/cron";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { alterJob, regclass, requireCommunityLicense } from "../core/timescaledb";
-import { cronJobName, dropChunksCommand, isIntegerTime, RetentionFacts, thresholdSql } from "./observe";
+import { setIntegerNowFunc, thresholdSql } from "../core/time-column";
+import { cronJobName, dropChunksCommand, isIntegerTime, RetentionFacts } from "./observe";
 import { RetentionSpec } from "./spec";
 
 const name = (r: RetentionSpec) => `RetentionPolicy ${r.schema}.${r.table}`;
@@ -56,10 +57,7 @@ export function planRetention(live: RetentionSpec | undefined, desired: Retentio
       }]
     : [];
   const steps: Step[] = [];
-  if (desired.integerNow && desired.integerNow !== f.time.integerNow) {
-    const [schema, fn] = desired.integerNow.split(".");
-    steps.push(step(`SELECT set_integer_now_func(${regclass(desired.schema, desired.table)}, ${quoteLiteral(qualifiedName(schema, fn))}::regproc, replace_if_exists => true)`));
-  }
+  if (desired.integerNow && desired.integerNow !== f.time.integerNow) steps.push(setIntegerNowFunc(regclass(desired.schema, desired.table), desired.integerNow));
   steps.push(...(desired.engine === "pg_cron" ? planCron(live, desired, f) : planTimescale(live, desired, f)));
   return steps.map((s, i) => (i === 0 && hazards.length > 0 ? { ...s, hazards } : s));
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifier, interval, schemaName } from "../core/spec";
+import { integerNowFunction, timeThreshold } from "../core/time-column";
 import { jobSchedule } from "../core/timescaledb";
 
 /**
@@ -22,14 +23,14 @@ export function retentionSpec() {
       /** The hypertable. */
       table: identifier(),
       /** Drop chunks whose whole time range is older than this: an interval (`'90 days'`) for time columns, an integer for integer time columns (which need `integerNow`). Exactly one of `dropAfter` / `dropCreatedBefore`; switching between them replaces the job. */
-      dropAfter: z.union([interval(), z.number().int().positive()]).optional(),
+      dropAfter: timeThreshold(interval()).optional(),
       /** Drop chunks created longer ago than this interval, whatever their time range. */
       dropCreatedBefore: interval().optional(),
       ...jobSchedule(),
       /** pg_cron schedule of the `pg_cron` engine (cron syntax, UTC). Default `'0 3 * * *'` (daily, like TimescaleDB's retention job). */
       cronSchedule: z.string().regex(/^(\S+\s+){4}\S+$|^\d+ seconds$/, "write a cron schedule such as '0 3 * * *'").default("0 3 * * *"),
-      /** For an integer time column: the function returning "now" in its units, schema-qualified (`'public.unix_now'`), set with `set_integer_now_func`. */
-      integerNow: z.string().regex(/^[^.]+\.[^.]+$/, "write the function schema-qualified, e.g. 'public.unix_now'").optional(),
+      /** For an integer time column: the function returning "now" in its units, schema-qualified (`'public.unix_now'`), set with `set_integer_now_func` (the same setting as the Hypertable's `integerNow`: declare it in one of them, or the same in both). */
+      integerNow: integerNowFunction().optional(),
       /** `auto` (default), `timescaledb` or `pg_cron`: see {@link retentionSpec}. Changing the engine in use replaces the job. */
       engine: z.enum(["auto", "timescaledb", "pg_cron"]).default("auto"),
     })

@@ -255,3 +255,49 @@ describe("chunkIntervalProblem: the interval suits the time column's type (the s
     ["smallint", 32_768, /exceeds the largest smallint \(32767\)/],
   ])("%s refuses %j", (type, interval, message) => expect(problem(type, interval)).toMatch(message));
 });
+
+describe("columnstorePolicy on an integer time column: after a number of its units, sent as it is, with the integer-now function", () => {
+  const ticks = (input: Partial<HypertableInput> = {}) =>
+    spec({ chunkInterval: 86_400_000, compression: {}, columnstorePolicy: { after: 604_800_000 }, integerNow: "metrics.ticks_now", ...input });
+  const bigint = facts({ timeColumnType: "bigint" });
+
+  test("create: the integer-now function is set after create_hypertable and before the policy, which takes the number", () => {
+    expect(sqlOf(planHypertable(undefined, ticks(), bigint))).toEqual([
+      `SELECT create_hypertable(${REL}, by_range('at', 86400000::bigint), migrate_data => false)`,
+      `SELECT set_integer_now_func(${REL}, '"metrics"."ticks_now"'::regproc, replace_if_exists => true)`,
+      `ALTER TABLE "metrics"."readings" SET (timescaledb.enable_columnstore = true)`,
+      `SELECT add_compression_policy(${REL}, compress_after => 604800000)`,
+    ]);
+  });
+
+  test("an integer-now function already live (set by a RetentionPolicy or by hand) is enough", () => {
+    const steps = planHypertable(undefined, ticks({ integerNow: undefined }), facts({ timeColumnType: "bigint", integerNow: "metrics.other_now" }));
+    expect(sqlOf(steps)).toContain(`SELECT add_compression_policy(${REL}, compress_after => 604800000)`);
+  });
+
+  test.each([
+    ["an interval on an integer column", ticks({ columnstorePolicy: { after: "7 days" } }), bigint, /Hypertable metrics\.readings: columnstorePolicy\.after "7 days" is an interval, but the time column "at" of metrics\.readings is of type bigint.*give a number of the column's units/],
+    ["a number on a time column", spec({ compression: {}, columnstorePolicy: { after: 1000 } }), facts({ timeColumnType: "timestamp(3) with time zone" }), /Hypertable metrics\.readings: columnstorePolicy\.after 1000 is a number, but the time column "at" of metrics\.readings is of type timestamp\(3\) with time zone: give an interval/],
+    ["no integer-now function, declared or live", ticks({ integerNow: undefined }), bigint, /Hypertable metrics\.readings: columnstorePolicy on the integer time column "at" \(bigint\) needs the hypertable's integer-now function.*"integer_now function not set".*set integerNow/],
+  ])("refused before any SQL: %s", (_what, desired, f, error) => {
+    expect(() => planHypertable(undefined, desired, f)).toThrow(error);
+  });
+
+  test("at check, when the Table is declared: the mismatch on columnstorePolicy.after", () => {
+    const declaredTable = { columns: [{ name: "at", nullable: false, type: "bigint" }], keys: [] };
+    const parsed = hypertableSpec().safeParse({ schema: "metrics", table: "readings", timeColumn: "at", chunkInterval: 1000, compression: {}, columnstorePolicy: { after: "7 days" }, declaredTable });
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["columnstorePolicy.after", expect.stringMatching(/^columnstorePolicy\.after "7 days" is an interval, but the time column "at" of metrics\.readings is of type bigint/)],
+    ]);
+  });
+
+  test("update: a changed integer-now function is set again; the policy's number through alter_job", () => {
+    const live = ticks();
+    const job = { jobId: 1000, proc: "policy_compression", scheduleInterval: "1 day", scheduled: true, config: { hypertable_id: 1, compress_after: 604_800_000 }, lastRunStatus: null, lastRunStartedAt: null, totalFailures: 0 };
+    const steps = planHypertable(live, ticks({ integerNow: "metrics.other_now", columnstorePolicy: { after: 3_600_000 } }), facts({ timeColumnType: "bigint", integerNow: "metrics.ticks_now", policyJob: job as HypertableFacts["policyJob"] }));
+    expect(sqlOf(steps)).toEqual([
+      `SELECT set_integer_now_func(${REL}, '"metrics"."other_now"'::regproc, replace_if_exists => true)`,
+      `SELECT alter_job(1000, config => '{"hypertable_id":1,"compress_after":3600000}'::jsonb)`,
+    ]);
+  });
+});
