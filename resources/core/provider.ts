@@ -312,7 +312,7 @@ export function providerFor<S extends object, F>(kind: Kind<S, F>): KindProvider
     async plan(inputs: Record<string, unknown>, fromNothing = false): Promise<ResourcePlan> {
       await sqlParserReady;
       const { spec, common } = validated(kind, inputs);
-      const resource = `${kind.type} ${kind.identity(spec)}`;
+      const resource = resourceName(kind, spec);
       const { desired, live, steps }: LivePlan<S> = fromNothing
         ? { desired: spec, live: undefined, observed: undefined, steps: kind.plan(undefined, spec, undefined) }
         : await withClient(resource, common.connection, (client) => planAgainstLive(kind, client, spec, common.connection));
