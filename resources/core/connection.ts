@@ -55,10 +55,12 @@ export interface Connection {
 /** The largest lock_timeout / statement_timeout PostgreSQL accepts: INT_MAX milliseconds (docs §20.11.1). */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A PostgreSQL duration as `lockTimeout` / `statementTimeout` take it: a whole number and an optional unit of {@link MS_PER_UNIT}. */
+const DURATION = /^(\d+)\s*(ms|s|min|h|d)?$/;
 
 /** `'15min'` → 900000; a bare number is milliseconds, as in PostgreSQL. */
 function durationMilliseconds(text: string): number {
-  const [, n, unit = "ms"] = /^(\d+)\s*(ms|s|min|h|d)?$/.exec(text) ?? [];
+  const [, n, unit = "ms"] = DURATION.exec(text) ?? [];
   return Number(n) * MS_PER_UNIT[unit];
 }
 
@@ -66,7 +68,7 @@ function durationMilliseconds(text: string): number {
 export const connectionSchema = once(() => {
   const timeout = z
     .string()
-    .regex(/^\d+\s*(ms|s|min|h|d)?$/, "write a PostgreSQL duration such as '5s', '500ms' or '15min'")
+    .regex(DURATION, "write a PostgreSQL duration such as '5s', '500ms' or '15min'")
     .refine((t) => durationMilliseconds(t) <= MAX_TIMEOUT_MS, {
       error: (i) => `${JSON.stringify(i.input)} is out of range: PostgreSQL accepts at most ${MAX_TIMEOUT_MS} ms (about 24.8 days) for a timeout; use e.g. '15min', or 0 for none`,
     });
