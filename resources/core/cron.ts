@@ -49,7 +49,7 @@ export async function readCronJob(client: PoolClient, connection: Connection, re
 }
 
 /** A step run in pg_cron's database (core/step.ts `database`). */
-export function inCronDatabase(context: CronContext, sql: string): Step {
+function inCronDatabase(context: CronContext, sql: string): Step {
   return { sql, hazards: [], transactional: true, database: context.cronDatabase! };
 }
 

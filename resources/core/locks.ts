@@ -20,7 +20,7 @@ export interface ObjectLocks {
 /** The lock name of schema `name`. */
 export const schemaLock = (name: string) => `schema ${name}`;
 /** The lock name of relation `schema.name` (a table, and the hypertable over it). */
-export const relationLock = (schema: string, name: string) => `relation ${schema}.${name}`;
+const relationLock = (schema: string, name: string) => `relation ${schema}.${name}`;
 
 /** A relation (table, partition, index, view) by schema and name. */
 export interface RelationName {

@@ -166,7 +166,7 @@ function locksOf<S extends object>(kind: Kind<S, unknown>, spec: S, previous?: S
 }
 
 /** A plan against the live object: the canonical desired state, the live one (undefined: absent; its differing expressions canonicalized like the desired ones) and the steps between them. */
-export interface LivePlan<S> {
+interface LivePlan<S> {
   desired: S;
   live: S | undefined;
   /** The live object as `observe` returned it (what outputs and refresh report). */
@@ -183,7 +183,7 @@ export interface LivePlan<S> {
  * property and the fix, when no plan can work, and saying to run again when
  * the server stopped a read or check (core/stopped.ts).
  */
-export async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection, previous?: Previous<S>): Promise<LivePlan<S>> {
+async function planAgainstLive<S extends object, F>(kind: Kind<S, F>, client: PoolClient, spec: S, connection: Connection, previous?: Previous<S>): Promise<LivePlan<S>> {
   try {
     return await readAndPlan(kind, client, spec, connection, previous);
   } catch (error) {
