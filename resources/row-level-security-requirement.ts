@@ -21,7 +21,7 @@ interface DeclaredTable {
  * declared for it (enabled with no policy is deny-all, which is never what a
  * multi-tenant table wants).
  */
-export function rowLevelSecurityProblems(schemas: string[], tables: DeclaredTable[], policies: { schema: string; name: string }[]): string[] {
+function rowLevelSecurityProblems(schemas: string[], tables: DeclaredTable[], policies: { schema: string; name: string }[]): string[] {
   return tables
     .filter((t) => schemas.includes(t.schema))
     .flatMap((t) => {
@@ -35,12 +35,9 @@ export function rowLevelSecurityProblems(schemas: string[], tables: DeclaredTabl
     });
 }
 
-/** `value` when it is a plain value (not an Output or a Promise, at any depth): what the rule can judge while the program runs. */
-function plainValue<T>(value: pulumi.Input<T> | undefined): T | undefined {
-  const isPlain = (v: unknown): boolean =>
-    !pulumi.Output.isInstance(v) && !(v instanceof Promise) && (typeof v !== "object" || v === null || Object.values(v).every(isPlain));
-  if (!isPlain(value)) throw new Error("not a plain value");
-  return value as T | undefined;
+/** Whether `value` is a plain value (not an Output or a Promise, at any depth): what the rule can judge while the program runs. */
+function isPlain(value: unknown): boolean {
+  return !pulumi.Output.isInstance(value) && !(value instanceof Promise) && (typeof value !== "object" || value === null || Object.values(value).every(isPlain));
 }
 
 /**
@@ -61,11 +58,10 @@ function plainValue<T>(value: pulumi.Input<T> | undefined): T | undefined {
  */
 export function requireRowLevelSecurity(requirement: RowLevelSecurityRequirement, declared: { tables: Table[]; policies: Policy[] }): string[] {
   const plain = <T>(what: string, value: pulumi.Input<T> | undefined): T | undefined => {
-    try {
-      return plainValue(value);
-    } catch {
+    if (!isPlain(value)) {
       throw new Error(`requireRowLevelSecurity: ${what} is not a plain value (an output of another resource): declare it literally so the rule can be judged before anything runs`);
     }
+    return value as T | undefined;
   };
   const tables = declared.tables.map((t) => ({
     schema: plain(`the schema of table resource ${t.declared.name}`, t.declared.schema)!,
