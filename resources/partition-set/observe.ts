@@ -2,18 +2,15 @@ import type { PoolClient } from "pg";
 import { previousCanonical } from "../core/canonical";
 import type { Previous } from "../core/kind";
 import { ROW_COUNT_CAP } from "../core/step";
-import { Connection, inDatabase, withClient } from "../core/connection";
+import { Connection } from "../core/connection";
+import { CRON_CONTEXT_SQL, CronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteIdent } from "../core/quote";
 import { PartitionSetSpec } from "./spec";
 
-/** Where the set's pieces live, read in one round trip before anything else. */
-export interface SetContext {
+/** Where the set's pieces live, read in one round trip before anything else: pg_partman's schema, this database and pg_cron's (core/cron.ts), the parent. */
+export interface SetContext extends CronContext {
   /** Schema of the pg_partman extension; observing throws when it is not installed. */
   partman: string;
-  /** This database. */
-  database: string;
-  /** `cron.database_name` (pg_cron's database); null when pg_cron is not loaded. */
-  cronDatabase: string | null;
   /** Whether the parent exists. */
   parentExists: boolean;
   /** `pg_partitioned_table.partstrat` of the parent (`r`, `l`, `h`); null when it is not partitioned. */
@@ -34,7 +31,7 @@ export const isTime = (context: SetContext) => /^(timestamp|date)/.test(context.
 export async function readContext(client: PoolClient, desired: PartitionSetSpec): Promise<SetContext> {
   const { rows } = await client.query<SetContext>(
     `SELECT (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_partman') AS partman,
-            current_database() AS database, current_setting('cron.database_name', true) AS "cronDatabase",
+            ${CRON_CONTEXT_SQL},
             c.oid IS NOT NULL AS "parentExists", p.partstrat::text AS strategy,
             CASE WHEN p.partdefid <> 0 THEN p.partdefid::regclass::text END AS "defaultPartition",
             (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $2 AND NOT a.attisdropped) AS "controlType"
@@ -83,23 +80,6 @@ export async function readConfig(client: PoolClient, desired: PartitionSetSpec, 
   return rows[0];
 }
 
-/** pg error code for "invalid_schema_name" (pg_cron's extension is not created in its database). */
-const INVALID_SCHEMA = "3F000";
-
-/** The set's pg_cron job (schedule, active), read in pg_cron's database; undefined when there is none or pg_cron is absent. */
-async function readJob(client: PoolClient, connection: Connection, context: SetContext, desired: PartitionSetSpec): Promise<{ schedule: string; active: boolean } | undefined> {
-  if (!context.cronDatabase) return undefined;
-  const read = async (c: PoolClient) => {
-    try {
-      return (await c.query<{ schedule: string; active: boolean }>("SELECT schedule, active FROM cron.job WHERE jobname = $1", [jobName(context, desired)])).rows[0];
-    } catch (error) {
-      if ((error as { code?: string }).code === INVALID_SCHEMA || /relation "cron.job" does not exist/.test((error as Error).message)) return undefined;
-      throw error;
-    }
-  };
-  return context.cronDatabase === context.database ? read(client) : withClient(`PartitionSet ${parentTable(desired)}`, inDatabase(connection, context.cronDatabase), read);
-}
-
 /**
  * Live state of the set: its `part_config` row, the parent's default
  * partition, the maintenance job (only an active one counts) and coverage;
@@ -112,7 +92,7 @@ export async function observePartitionSet(client: PoolClient, desired: Partition
   if (context.strategy !== "r") return undefined;
   const config = await readConfig(client, desired, context);
   if (!config) return undefined;
-  const job = await readJob(client, connection, context, desired);
+  const job = await readCronJob(client, connection, `PartitionSet ${parentTable(desired)}`, context, jobName(context, desired));
   return {
     schema: desired.schema,
     parent: desired.parent,

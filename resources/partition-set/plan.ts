@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral, qualifiedName } from "../core/quote";
+import { scheduleInDatabase, unschedule } from "../core/cron";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { jobName, parentTable, PartitionSetFacts, SetContext } from "./observe";
 import { PartitionSetSpec } from "./spec";
@@ -37,9 +38,6 @@ export function partitionSetChangeProblems(old: PartitionSetSpec, next: Partitio
     }));
 }
 
-/** A statement for pg_cron's database (core/step.ts `database`). */
-const inCron = (context: SetContext, sql: string): Step => ({ sql, hazards: [], transactional: true, database: context.cronDatabase! });
-
 /**
  * The job steps: `cron.schedule_in_database` (which updates a job of the same
  * name) made active, running `partman.run_maintenance(<parent>)` in this
@@ -47,8 +45,8 @@ const inCron = (context: SetContext, sql: string): Step => ({ sql, hazards: [], 
  * Throws, naming the alternative, when pg_cron is not loaded.
  */
 function jobSteps(desired: PartitionSetSpec, context: SetContext): Step[] {
-  const name = quoteLiteral(jobName(context, desired));
-  if (!desired.maintenance) return [inCron(context, `SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = ${name}`)];
+  const name = jobName(context, desired);
+  if (!desired.maintenance) return [unschedule(context, name)];
   if (!context.cronDatabase) {
     throw new Error(
       `${label(desired)}: maintenance: pg_cron is not loaded on this server (cron.database_name is unset), so no job can be scheduled. ` +
@@ -57,9 +55,7 @@ function jobSteps(desired: PartitionSetSpec, context: SetContext): Step[] {
     );
   }
   const command = `SELECT ${quoteIdent(context.partman)}.run_maintenance(${quoteLiteral(parentTable(desired))})`;
-  return [
-    inCron(context, `SELECT cron.alter_job(cron.schedule_in_database(${name}, ${quoteLiteral(desired.maintenance.schedule)}, ${quoteLiteral(command)}, ${quoteLiteral(context.database)}), active => true)`),
-  ];
+  return [scheduleInDatabase(context, name, desired.maintenance.schedule, command, true)];
 }
 
 /** `UPDATE part_config` with the declared premake and retention; `infinite_time_partitions` so that partitions are made ahead by the clock even while no rows arrive. */
