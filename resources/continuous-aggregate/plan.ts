@@ -2,13 +2,12 @@ import { qualifiedName, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { ColumnstorePolicy, planCompression } from "../core/columnstore";
 import { thresholdSql } from "../core/time-column";
-import { alterJob, requireCommunityLicense } from "../core/timescaledb";
+import { alterJob, regclass, requireCommunityLicense } from "../core/timescaledb";
 import type { ContinuousAggregateFacts } from "./observe";
 import { ContinuousAggregateSpec } from "./spec";
 
 type RefreshPolicy = NonNullable<ContinuousAggregateSpec["refreshPolicy"]>;
 const resource = (c: { schema: string; name: string }) => `ContinuousAggregate ${c.schema}.${c.name}`;
-const regclass = (c: { schema: string; name: string }) => `${quoteLiteral(qualifiedName(c.schema, c.name))}::regclass`;
 
 /** `CREATE MATERIALIZED VIEW … WITH (timescaledb.continuous) AS <query> WITH NO DATA`. */
 export function createSql(c: ContinuousAggregateSpec, query: string): string {
@@ -18,13 +17,13 @@ export function createSql(c: ContinuousAggregateSpec, query: string): string {
 /** The `add_continuous_aggregate_policy(…)` call (without SELECT). */
 export function refreshPolicySql(c: { schema: string; name: string }, p: RefreshPolicy): string {
   const offset = (v: string | undefined) => (v === undefined ? "NULL" : `${quoteLiteral(v)}::interval`);
-  return `add_continuous_aggregate_policy(${regclass(c)}, start_offset => ${offset(p.startOffset)}, end_offset => ${offset(p.endOffset)}, ` +
+  return `add_continuous_aggregate_policy(${regclass(c.schema, c.name)}, start_offset => ${offset(p.startOffset)}, end_offset => ${offset(p.endOffset)}, ` +
     `schedule_interval => ${offset(p.scheduleInterval)})`;
 }
 
 /** The `add_compression_policy(…)` call (without SELECT) of the aggregate's columnstore policy. */
 export function compressionPolicySql(c: { schema: string; name: string }, p: ColumnstorePolicy): string {
-  return `add_compression_policy(${regclass(c)}, compress_after => ${thresholdSql(p.after)}` +
+  return `add_compression_policy(${regclass(c.schema, c.name)}, compress_after => ${thresholdSql(p.after)}` +
     (p.scheduleInterval ? `, schedule_interval => ${quoteLiteral(p.scheduleInterval)}::interval` : "") + ")";
 }
 
@@ -45,7 +44,7 @@ export function planContinuousAggregate(live: ContinuousAggregateSpec | undefine
   // Without facts (the SQL plan of an aggregate whose source an earlier step creates), the license is checked when applied.
   if (facts) requireCommunityLicense(facts.license, resource(desired), "a continuous aggregate");
   const columnstore = (from: ContinuousAggregateSpec | undefined) =>
-    planCompression(resource(desired), "MATERIALIZED VIEW", { relation: qualifiedName(desired.schema, desired.name), regclass: regclass(desired) }, from, desired, {
+    planCompression(resource(desired), "MATERIALIZED VIEW", { relation: qualifiedName(desired.schema, desired.name), regclass: regclass(desired.schema, desired.name) }, from, desired, {
       compressedChunks: facts?.compressedChunks ?? 0,
       policyJob: facts?.policyJob,
     });
@@ -54,7 +53,7 @@ export function planContinuousAggregate(live: ContinuousAggregateSpec | undefine
       step(createSql(desired, desired.query)),
       ...(desired.refreshPolicy ? [addPolicy(desired, desired.refreshPolicy)] : []),
       ...columnstore(undefined),
-      ...(desired.backfill ? [{ ...step(`CALL refresh_continuous_aggregate(${regclass(desired)}, NULL, NULL)`), transactional: false }] : []),
+      ...(desired.backfill ? [{ ...step(`CALL refresh_continuous_aggregate(${regclass(desired.schema, desired.name)}, NULL, NULL)`), transactional: false }] : []),
     ];
   }
   if (live.query !== desired.query) throw new Error(`${resource(desired)}: the query cannot change in place; the aggregate must be replaced`);
@@ -65,7 +64,7 @@ export function planContinuousAggregate(live: ContinuousAggregateSpec | undefine
   const want = desired.refreshPolicy;
   const job = facts?.refreshJob;
   if (!want) {
-    if (live.refreshPolicy) steps.push(step(`SELECT remove_continuous_aggregate_policy(${regclass(desired)})`));
+    if (live.refreshPolicy) steps.push(step(`SELECT remove_continuous_aggregate_policy(${regclass(desired.schema, desired.name)})`));
   } else if (!job || !live.refreshPolicy) {
     steps.push(addPolicy(desired, want));
   } else {
