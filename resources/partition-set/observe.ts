@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import { previousCanonical } from "../core/canonical";
 import type { Previous } from "../core/kind";
+import { cappedRowCount } from "../core/row-count";
 import { ROW_COUNT_CAP } from "../core/step";
 import { Connection } from "../core/connection";
 import { CRON_CONTEXT_SQL, CronContext, readCronJob } from "../core/cron";
@@ -146,7 +147,7 @@ async function expiringPartitions(client: PoolClient, desired: PartitionSetSpec,
     : `i.child_end_id <= (SELECT max(${quoteIdent(desired.control)}) FROM ${qualifiedName(desired.schema, desired.parent)}) - $2::bigint`;
   const { rows } = await client.query<{ partition: string; rows: number }>(
     `SELECT format('%I.%I', s.partition_schemaname, s.partition_tablename) AS partition,
-            (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM (SELECT 1 FROM %I.%I LIMIT ${ROW_COUNT_CAP}) x', s.partition_schemaname, s.partition_tablename), false, true, '')))[1]::text::int AS rows
+            ${cappedRowCount("format('%I.%I', s.partition_schemaname, s.partition_tablename)")} AS rows
        FROM ${partman}.show_partitions($1) s,
             LATERAL ${partman}.show_partition_info(format('%I.%I', s.partition_schemaname, s.partition_tablename), NULL, $1) i
       WHERE ${expired}
