@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 import { prepared } from "../core/prepared";
 import { Connection } from "../core/connection";
-import { CRON_CONTEXT_SQL, CronContext, CronJob, readCronJob } from "../core/cron";
+import { CRON_CONTEXT_SQL, CronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
 import { thresholdSql } from "../core/time-column";
 import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs } from "../core/timescaledb";
@@ -91,9 +91,8 @@ export async function observeRetention(client: PoolClient, desired: RetentionSpe
     });
   }
   // pg_cron's job is read only without TimescaleDB's, which observe reports first.
-  const cronJob = await readCronJob(client, connection, `RetentionPolicy ${desired.schema}.${desired.table}`, state.cron, cronJobName(state.cron, desired));
-  if (cronJob) {
-    const job: CronJob = cronJob;
+  const job = await readCronJob(client, connection, `RetentionPolicy ${desired.schema}.${desired.table}`, state.cron, cronJobName(state.cron, desired));
+  if (job) {
     // A command edited by hand into another form shows as drift of dropAfter.
     const threshold = parseCommand(job.command) ?? { dropAfter: `(pg_cron command: ${job.command})` };
     return { ...base, ...threshold, scheduleInterval: desired.scheduleInterval, scheduled: job.active, cronSchedule: job.schedule, engine: "pg_cron" };
