@@ -6,6 +6,7 @@ import { ROW_COUNT_CAP } from "../core/step";
 import { Connection } from "../core/connection";
 import { CRON_CONTEXT_SQL, CronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteIdent } from "../core/quote";
+import { timeColumnKind } from "../core/time-column";
 import { PartitionSetSpec } from "./spec";
 
 /** Where the set's pieces live, read in one round trip before anything else: pg_partman's schema, this database and pg_cron's (core/cron.ts), the parent. */
@@ -26,8 +27,8 @@ export interface SetContext extends CronContext {
 export const jobName = (context: SetContext, s: PartitionSetSpec) => `pgstrata partman ${context.database}.${s.schema}.${s.parent}`;
 /** The `parent_table` of `partman.part_config`: `schema.table`. */
 export const parentTable = (s: PartitionSetSpec) => `${s.schema}.${s.parent}`;
-/** Whether the control column is a time (as opposed to an integer). */
-export const isTime = (context: SetContext) => /^(timestamp|date)/.test(context.controlType ?? "");
+/** Whether the control column is a time (as opposed to an integer): core/time-column.ts `timeColumnKind`. */
+const isTime = (context: SetContext) => timeColumnKind(context.controlType ?? undefined)?.kind === "time";
 
 export async function readContext(client: PoolClient, desired: PartitionSetSpec): Promise<SetContext> {
   const { rows } = await client.query<SetContext>(

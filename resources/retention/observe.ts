@@ -3,7 +3,7 @@ import { prepared } from "../core/prepared";
 import { Connection } from "../core/connection";
 import { CRON_CONTEXT_SQL, CronContext, readCronJob } from "../core/cron";
 import { qualifiedName, quoteLiteral } from "../core/quote";
-import { thresholdSql } from "../core/time-column";
+import { thresholdSql, timeColumnKind } from "../core/time-column";
 import { canonicalIntervals, Job, JOBS_SQL, License, readLicense, rememberJobs } from "../core/timescaledb";
 import { previousCanonical } from "../core/canonical";
 import type { Previous } from "../core/kind";
@@ -116,8 +116,8 @@ export async function canonicalizeRetention(client: PoolClient, desired: Retenti
   return { ...desired, dropAfter: typeof desired.dropAfter === "number" ? desired.dropAfter : after, dropCreatedBefore: createdBefore, scheduleInterval: every, engine };
 }
 
-/** Whether a time dimension of this column type is an integer one (`smallint`, `integer`, `bigint`). */
-export const isIntegerTime = (type: string) => !/timestamp|date/.test(type);
+/** Whether a time dimension of this column type is partitioned by value (`smallint`, `integer`, `bigint`): anything but a time type (core/time-column.ts `timeColumnKind`). */
+export const isIntegerTime = (type: string) => timeColumnKind(type)?.kind !== "time";
 
 /** What planning a retention policy needs to know. */
 export interface RetentionFacts {
