@@ -43,7 +43,7 @@ interface Options {
 }
 
 /** `--stack NAME [--format F] [--cwd DIR]`; throws naming the bad argument. */
-export function parseArgs(argv: string[]): Options {
+function parseArgs(argv: string[]): Options {
   const options: Partial<Options> = { format: "text", root: process.cwd() };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -91,7 +91,7 @@ function project(root: string): { name: string; program: string } {
  * is created by this plan (a hypertable over a table not there yet) is
  * planned as a create from nothing, and says so.
  */
-export async function planResources(resources: CapturedResource[], databaseUrl?: string): Promise<PlanEntry[]> {
+async function planResources(resources: CapturedResource[], databaseUrl?: string): Promise<PlanEntry[]> {
   const entries: PlanEntry[] = [];
   for (const r of resources.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/pgstrata:"))) {
     const type = r.type.split(":").pop()!;

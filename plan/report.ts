@@ -4,7 +4,7 @@ import type { ResourcePlan } from "pgstrata/dist/core/provider";
 export type PlanEntry = { name: string; plan: ResourcePlan; assumesEarlierCreates: boolean } | { name: string; resource: string; error: string };
 
 /** Exit codes of `npm run plan`: no changes, an error or a refused hazard, changes. */
-export const EXIT = { unchanged: 0, failed: 1, changes: 2 } as const;
+const EXIT = { unchanged: 0, failed: 1, changes: 2 } as const;
 
 /** 1 when any entry failed or carries a hazard its resource does not allow, 2 when any changes, else 0. */
 export function exitCode(entries: PlanEntry[]): number {
