@@ -120,19 +120,13 @@ async function canonicalExpression(client: PoolClient, policy: PolicySpec, prope
 export interface PolicyFacts {
   /** Declared roles that do not exist. */
   missingRoles: string[];
-  /** The table has row security enabled. */
-  rowSecurity: boolean;
-  /** Other policies on the table. */
-  otherPolicies: number;
 }
 
-/** Missing roles, the table's row security and its other policies, in one round trip. */
+/** The declared roles that do not exist, in one round trip. */
 export async function policyFacts(client: PoolClient, desired: PolicySpec): Promise<PolicyFacts> {
-  const { rows } = await client.query<{ missing: string[]; rls: boolean | null; others: number | null }>(
-    `SELECT ARRAY(SELECT r FROM unnest($3::text[]) r WHERE r <> 'public' AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) ORDER BY 1) AS missing,
-            c.relrowsecurity AS rls, (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname <> $2) AS others
-       FROM (SELECT) AS one LEFT JOIN pg_class c ON c.oid = to_regclass($1)`,
-    [qualifiedName(desired.schema, desired.table), desired.name, desired.roles],
+  const { rows } = await client.query<{ missing: string[] }>(
+    `SELECT ARRAY(SELECT r FROM unnest($1::text[]) r WHERE r <> 'public' AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) ORDER BY 1) AS missing`,
+    [desired.roles],
   );
-  return { missingRoles: rows[0].missing, rowSecurity: rows[0].rls ?? false, otherPolicies: rows[0].others ?? 0 };
+  return { missingRoles: rows[0].missing };
 }

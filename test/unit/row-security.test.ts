@@ -54,7 +54,7 @@ describe("Policy plan", () => {
     expect(planPolicy(live, spec({ roles: ["a"] }), undefined)).toEqual([]);
   });
   test("missing roles are refused before any SQL, each named", () => {
-    expect(() => planPolicy(undefined, spec({ roles: ["x", "y"] }), { missingRoles: ["x", "y"], rowSecurity: true, otherPolicies: 0 })).toThrow(
+    expect(() => planPolicy(undefined, spec({ roles: ["x", "y"] }), { missingRoles: ["x", "y"] })).toThrow(
       /^Policy app\.t\.p: roles: roles "x", "y" do not exist\. Create them first/,
     );
   });
