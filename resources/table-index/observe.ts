@@ -131,13 +131,8 @@ export interface IndexFacts {
   leftover: boolean;
 }
 
-/**
- * The table's kind, columns, partitions and whether it holds rows, in one
- * statement (plus one for its TimescaleDB dimensions, and one `EXISTS` probe
- * of its rows); undefined when it does not exist.
- */
-export async function readIndexedTable(client: PoolClient, schema: string, table: string): Promise<IndexedTable | undefined> {
-  const relation = qualifiedName(schema, table);
+/** The table's kind, columns and partitions, in one statement; undefined when it does not exist. */
+async function readTableShape(client: PoolClient, relation: string): Promise<Omit<IndexedTable, "hypertable" | "hasRows"> | undefined> {
   const { rows } = await client.query<{ relkind: "r" | "p"; columns: IndexedTable["columns"]; partitions: IndexedTable["partitions"] | null }>(
     prepared(
       `SELECT c.relkind,
@@ -155,9 +150,21 @@ export async function readIndexedTable(client: PoolClient, schema: string, table
     ),
   );
   if (rows.length === 0) return undefined;
+  return { relkind: rows[0].relkind, columns: rows[0].columns, partitions: rows[0].partitions ?? [] };
+}
+
+/**
+ * The table as planning needs it: {@link readTableShape}, plus its
+ * TimescaleDB dimensions and an `EXISTS` probe of its rows; undefined when it
+ * does not exist.
+ */
+async function readIndexedTable(client: PoolClient, schema: string, table: string): Promise<IndexedTable | undefined> {
+  const relation = qualifiedName(schema, table);
+  const shape = await readTableShape(client, relation);
+  if (!shape) return undefined;
   const dimensions = await readDimensions(client, schema, table);
   const { rows: probe } = await client.query<{ has_rows: boolean }>(`SELECT EXISTS (SELECT FROM ${relation}) AS has_rows`);
-  return { relkind: rows[0].relkind, hypertable: (dimensions ?? []).length > 0, hasRows: probe[0].has_rows, columns: rows[0].columns, partitions: rows[0].partitions ?? [] };
+  return { ...shape, hypertable: (dimensions ?? []).length > 0, hasRows: probe[0].has_rows };
 }
 
 export async function indexFacts(client: PoolClient, desired: IndexSpec): Promise<IndexFacts> {
@@ -180,7 +187,8 @@ export async function indexFacts(client: PoolClient, desired: IndexSpec): Promis
 export async function canonicalizeIndex(client: PoolClient, desired: IndexSpec, live?: IndexSpec, previous?: Previous<IndexSpec>): Promise<IndexSpec> {
   if (unchangedSince(previous, desired, live, (x) => [x.keys, x.where, x.with])) return { ...desired, keys: live.keys, where: live.where, with: live.with };
   const label = `Index ${desired.schema}.${desired.name}`;
-  const table = await readIndexedTable(client, desired.schema, desired.table);
+  // The columns only: whether the table is a hypertable or holds rows matters to planning (indexFacts), not here.
+  const table = await readTableShape(client, qualifiedName(desired.schema, desired.table));
   if (!table) return desired;
   const problems = indexProblems(desired, table.columns);
   if (problems.length > 0) throw new Error(`${label}: ${problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("\n")}`);
