@@ -1,6 +1,7 @@
 import { qualifiedName, quoteIdent, quoteIdentList, quoteLiteral } from "../core/quote";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { syncIdentitySequences } from "../core/identity";
+import { truncateIdentifier } from "../core/spec";
 import { sameValue } from "../core/compare";
 import { typeChangeAvoidsRewrite } from "../core/column-type";
 import { HYPERTABLE_PARTITIONING_RULE, partitioningKeyProblems } from "../core/partitioning";
@@ -59,7 +60,7 @@ function rebuild(live: TableSpec, desired: TableSpec, f: TableFacts): Step[] {
         `Set migrateData: true and allowHazards: ["table-rewrite"] to copy them into the rebuilt table (one transaction; writes wait while it runs).`,
     );
   }
-  const temporary = (suffix: string) => `pgstrata_${suffix}_${desired.name}`.slice(0, 63);
+  const temporary = (suffix: string) => truncateIdentifier(`pgstrata_${suffix}_${desired.name}`);
   const scratch = qualifiedName(desired.schema, temporary("new"));
   if (scratch.includes(VERIFY_TAG) || relation.includes(VERIFY_TAG)) throw new Error(`Table ${table}: its name contains ${VERIFY_TAG}, which pgstrata's row-count check uses as a quote: rename it`);
   const catchAll = desired.partitionBy && qualifiedName(desired.schema, temporary("default"));
@@ -84,7 +85,7 @@ function rebuild(live: TableSpec, desired: TableSpec, f: TableFacts): Step[] {
     ),
     step(`DROP TABLE ${relation}`),
     step(`ALTER TABLE ${scratch} RENAME TO ${quoteIdent(desired.name)}`),
-    ...(catchAll ? [step(`ALTER TABLE ${catchAll} RENAME TO ${quoteIdent(`${desired.name}_default`.slice(0, 63))}`)] : []),
+    ...(catchAll ? [step(`ALTER TABLE ${catchAll} RENAME TO ${quoteIdent(truncateIdentifier(`${desired.name}_default`))}`)] : []),
     ...keys.map((k) => step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.sql}`)),
     ...(desired.comment === undefined ? [] : [commentStep(relation, desired)]),
     ...rowSecuritySteps(relation, table, undefined, desired.rowLevelSecurity, []),
