@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { quoteIdent, quoteIdentList } from "../core/quote";
+import { qualifiedName, quoteIdent, quoteIdentList } from "../core/quote";
 import { describeRows, ownTransaction, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { ForeignKeySpec } from "./foreign-key";
 import { TableFacts } from "./observe";
@@ -39,7 +39,7 @@ function foreignKeySql(fk: ForeignKeySpec): string {
   const { table, columns } = fk.references;
   const setColumns = fk.onDeleteSetColumns ? ` (${quoteIdentList(fk.onDeleteSetColumns)})` : "";
   return (
-    `FOREIGN KEY (${quoteIdentList(fk.columns)}) REFERENCES ${quoteIdent(table.schema)}.${quoteIdent(table.name)} (${quoteIdentList(columns)})` +
+    `FOREIGN KEY (${quoteIdentList(fk.columns)}) REFERENCES ${qualifiedName(table.schema, table.name)} (${quoteIdentList(columns)})` +
     MATCH[fk.match] +
     (fk.onUpdate === "no action" ? "" : ` ON UPDATE ${fk.onUpdate.toUpperCase()}`) +
     (fk.onDelete === "no action" ? "" : ` ON DELETE ${fk.onDelete.toUpperCase()}${setColumns}`) +
@@ -139,14 +139,14 @@ export function addConstraint(t: Target, k: Constraint, replaced: Constraint | u
   const [, keyword, columns] = /^(PRIMARY KEY|UNIQUE) (\(.*\))$/.exec(k.sql)!;
   /** A unique index built concurrently on `relation`, then made its constraint `name` (which renames the index). */
   const viaIndex = (schema: string, relation: string, name: string, index: string) => {
-    const dropIndex = `DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(index)}`;
+    const dropIndex = `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(schema, index)}`;
     phases.build.push(ownTransaction(`CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${relation} ${columns}`, dropIndex));
     return step(`ALTER TABLE ${relation} ADD CONSTRAINT ${quoteIdent(name)} ${keyword} USING INDEX ${quoteIdent(index)}`, [], dropIndex);
   };
   if (t.facts.partitions) {
     const attached = t.facts.partitions.map((p) => {
       const name = temporaryName(k.name, `${p.schema}.${p.name}`);
-      return viaIndex(p.schema, `${quoteIdent(p.schema)}.${quoteIdent(p.name)}`, name, name);
+      return viaIndex(p.schema, qualifiedName(p.schema, p.name), name, name);
     });
     phases.finish.push(...(replaced ? [dropOld] : []), ...attached, step(add(k.name)));
     return;
