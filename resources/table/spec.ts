@@ -102,10 +102,10 @@ export function tableSpec() {
       names.forEach((n, i) => {
         if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["columns", i, "name"], message: `column "${n}" is declared twice` });
       });
-      const keys = [...(t.primaryKey ? [["primaryKey", t.primaryKey] as const] : []), ...t.uniqueConstraints.map((u, i) => [`uniqueConstraints.${i}`, u] as const)];
+      const keys = [...(t.primaryKey ? [[["primaryKey"], t.primaryKey] as const] : []), ...t.uniqueConstraints.map((u, i) => [["uniqueConstraints", i], u] as const)];
       for (const [path, k] of keys) {
         for (const c of k.columns.filter((c) => !names.includes(c))) {
-          ctx.addIssue({ code: "custom", path: [...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), "columns"], message: `column "${c}" is not declared in columns` });
+          ctx.addIssue({ code: "custom", path: [...path, "columns"], message: `column "${c}" is not declared in columns` });
         }
       }
       (t.foreignKeys ?? []).forEach((fk, i) => {
@@ -144,7 +144,7 @@ export function tableSpec() {
           if (!names.includes(k)) ctx.addIssue({ code: "custom", path: ["partitionBy", "keys"], message: `partition key column "${k}" is not declared in columns` });
         });
         for (const [path, k] of keys) {
-          const at = [...path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), "columns"];
+          const at = [...path, "columns"];
           const name = k.name ?? `${t.name}_pkey`;
           if (expressions.length > 0) {
             ctx.addIssue({
