@@ -17,10 +17,12 @@ export function indexReplaces(old: IndexSpec, next: IndexSpec): (keyof IndexSpec
 }
 
 /** Whether `live` must be built anew to become `desired`: it is INVALID, or a property that shapes the built index differs. */
-function needsRebuild(live: IndexState, desired: IndexSpec): string[] {
-  const shaping = (["method", "keys", "unique", "nullsNotDistinct", "include", "where", "tablespace"] as const).filter((k) => !sameValue(live[k], desired[k]));
-  const parameters = Object.keys({ ...live.with, ...desired.with }).filter((k) => PARAMETERS[k]?.rebuilds && live.with[k] !== desired.with[k]);
-  return [...(live.invalid ? ["invalid"] : []), ...shaping, ...parameters.map((p) => `with.${p}`)];
+function needsRebuild(live: IndexState, desired: IndexSpec): boolean {
+  return (
+    live.invalid === true ||
+    (["method", "keys", "unique", "nullsNotDistinct", "include", "where", "tablespace"] as const).some((k) => !sameValue(live[k], desired[k])) ||
+    Object.keys({ ...live.with, ...desired.with }).some((k) => PARAMETERS[k]?.rebuilds && live.with[k] !== desired.with[k])
+  );
 }
 
 /**
@@ -140,7 +142,7 @@ export function planIndex(live: IndexState | undefined, desired: IndexSpec, fact
     throw new Error(`${label(desired)}: an index of that name already exists on table ${desired.schema}.${live.table}, not ${desired.table}: choose another name, or drop that index.`);
   }
   const index = qualifiedName(desired.schema, desired.name);
-  if (needsRebuild(live, desired).length > 0) {
+  if (needsRebuild(live, desired)) {
     const temporary = temporaryName(desired.name);
     const renames = t.relkind === "p" ? t.partitions.map((p) => step(`ALTER INDEX ${qualifiedName(p.schema, partitionIndexName(temporary, p.name))} RENAME TO ${quoteIdent(partitionIndexName(desired.name, p.name))}`)) : [];
     return [
