@@ -3,7 +3,7 @@ import { truncateIdentifier } from "../core/spec";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { syncIdentitySequences } from "../core/identity";
 import { planCompression } from "../core/columnstore";
-import { refuseWithRowSecurity, requireCommunityLicense } from "../core/timescaledb";
+import { refuseWithRowSecurity, regclass, requireCommunityLicense } from "../core/timescaledb";
 import { sameValue } from "../core/compare";
 import { HypertableFacts, NO_TABLE } from "./observe";
 import { setIntegerNowFunc, timeColumnKind } from "../core/time-column";
@@ -11,7 +11,6 @@ import { chunkIntervalProblem, columnstorePolicyProblem, HypertableSpec, keyProb
 
 /** An interval literal, or an integer time column's number of units as bigint. */
 const chunkIntervalSql = (v: string | number) => (typeof v === "number" ? `${v}::bigint` : `${quoteLiteral(v)}::interval`);
-const regclass = (h: HypertableSpec) => `${quoteLiteral(qualifiedName(h.schema, h.table))}::regclass`;
 /** pg_class.relkind in words (docs §52.11 "pg_class"). */
 const RELATION_KINDS: Record<string, string> = { v: "a view", m: "a materialized view", p: "a partitioned table", f: "a foreign table", S: "a sequence", i: "an index", I: "a partitioned index", c: "a composite type", t: "a TOAST table" };
 const name = (h: HypertableSpec) => `Hypertable ${h.schema}.${h.table}`;
@@ -54,8 +53,9 @@ export function hypertableChangeProblems(old: HypertableSpec, next: HypertableSp
  */
 export function planHypertable(live: HypertableSpec | undefined, desired: HypertableSpec, facts: HypertableFacts | undefined): Step[] {
   const f = facts ?? { ...NO_TABLE, tableExists: true, license: "timescale" };
+  const hypertable = regclass(desired.schema, desired.table);
   const dimension = (d: NonNullable<HypertableSpec["hashDimension"]>) =>
-    step(`SELECT add_dimension(${regclass(desired)}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
+    step(`SELECT add_dimension(${hypertable}, by_hash(${quoteLiteral(d.column)}, ${d.partitions}))`);
   if (!live && !f.tableExists) {
     throw new Error(`${name(desired)}: table ${desired.schema}.${desired.table} does not exist: declare it with a Table resource and pass that resource as \`table\`.`);
   }
@@ -88,9 +88,9 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
       throw new Error(`${name(desired)}: the table holds ${describeRows(f.rows, ROW_COUNT_CAP)}: set migrateData: true to move them into chunks (it locks the table while every row is copied).`);
     }
     return [
-      step(`SELECT create_hypertable(${regclass(desired)}, by_range(${quoteLiteral(desired.timeColumn)}, ${chunkIntervalSql(desired.chunkInterval)}), migrate_data => ${desired.migrateData})`),
+      step(`SELECT create_hypertable(${hypertable}, by_range(${quoteLiteral(desired.timeColumn)}, ${chunkIntervalSql(desired.chunkInterval)}), migrate_data => ${desired.migrateData})`),
       ...(desired.hashDimension ? [dimension(desired.hashDimension)] : []),
-      ...(desired.integerNow ? [setIntegerNowFunc(regclass(desired), desired.integerNow)] : []),
+      ...(desired.integerNow ? [setIntegerNowFunc(hypertable, desired.integerNow)] : []),
       ...planPolicies(undefined, desired, f),
     ];
   }
@@ -98,13 +98,13 @@ export function planHypertable(live: HypertableSpec | undefined, desired: Hypert
   if (replaced.length > 0) throw new Error(`${name(desired)}: ${replaced.join(", ")} cannot change in place; the hypertable must be replaced`);
   const steps: Step[] = [];
   if (live.chunkInterval !== desired.chunkInterval) {
-    steps.push(step(`SELECT set_chunk_time_interval(${regclass(desired)}, ${chunkIntervalSql(desired.chunkInterval)})`));
+    steps.push(step(`SELECT set_chunk_time_interval(${hypertable}, ${chunkIntervalSql(desired.chunkInterval)})`));
   }
   if (desired.hashDimension && !live.hashDimension) steps.push(dimension(desired.hashDimension));
   if (desired.hashDimension && live.hashDimension && live.hashDimension.partitions !== desired.hashDimension.partitions) {
-    steps.push(step(`SELECT set_number_partitions(${regclass(desired)}, ${desired.hashDimension.partitions}, ${quoteLiteral(desired.hashDimension.column)})`));
+    steps.push(step(`SELECT set_number_partitions(${hypertable}, ${desired.hashDimension.partitions}, ${quoteLiteral(desired.hashDimension.column)})`));
   }
-  if (desired.integerNow && desired.integerNow !== live.integerNow) steps.push(setIntegerNowFunc(regclass(desired), desired.integerNow));
+  if (desired.integerNow && desired.integerNow !== live.integerNow) steps.push(setIntegerNowFunc(hypertable, desired.integerNow));
   return [...steps, ...planPolicies(live, desired, f)];
 }
 
@@ -122,7 +122,7 @@ function planPolicies(live: HypertableSpec | undefined, desired: HypertableSpec,
   if (desired.compression && !live?.compression) {
     refuseWithRowSecurity(name(desired), `table ${desired.schema}.${desired.table}`, f.rowSecurity, "compression (the columnstore)");
   }
-  const target = { relation: qualifiedName(desired.schema, desired.table), regclass: regclass(desired) };
+  const target = { relation: qualifiedName(desired.schema, desired.table), regclass: regclass(desired.schema, desired.table) };
   return planCompression(name(desired), "TABLE", target, live, desired, f);
 }
 
