@@ -3,6 +3,7 @@ import { unchangedSince } from "../core/canonical";
 import type { Previous } from "../core/kind";
 import { prepared } from "../core/prepared";
 import { qualifiedName, quoteIdent, quoteLiteral } from "../core/quote";
+import { truncateIdentifier } from "../core/spec";
 import { inRolledBackTransaction, runStatement } from "../core/session";
 import { stoppedError } from "../core/stopped";
 import { COLUMNSTORE_SQL, COMPRESSION_PROC, LiveColumnstore, liveColumnstore, observedColumnstore, observedColumnstorePolicy, planColumnstore } from "../core/columnstore";
@@ -97,7 +98,7 @@ export async function canonicalizeContinuousAggregate(
 ): Promise<ContinuousAggregateSpec> {
   if (unchangedSince(previous, desired, live, canonicalParts)) return { ...desired, query: live.query, refreshPolicy: live.refreshPolicy, columnstorePolicy: live.columnstorePolicy };
   requireCommunityLicense(await readLicense(client), resource(desired), "a continuous aggregate");
-  const scratch = { ...desired, name: `pgstrata_scratch_${desired.name}`.slice(0, 63) };
+  const scratch = { ...desired, name: truncateIdentifier(`pgstrata_scratch_${desired.name}`) };
   const query = await inRolledBackTransaction(client, async () => {
     try {
       await runStatement(client, createSql(scratch, desired.query));

@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral, qualifiedName } from "../core/quote";
+import { truncateIdentifier } from "../core/spec";
 import { scheduleInDatabase, unschedule } from "../core/cron";
 import { describeRows, Hazard, ROW_COUNT_CAP, Step, step } from "../core/step";
 import { jobName, parentTable, PartitionSetFacts, SetContext } from "./observe";
@@ -111,7 +112,7 @@ export function planPartitionSet(live: PartitionSetSpec | undefined, desired: Pa
     steps.push({ ...configure(desired, context.partman), hazards });
   }
   if (desired.defaultPartition && !context.defaultPartition) {
-    steps.push(step(`CREATE TABLE ${qualifiedName(desired.schema, `${desired.parent}_default`.slice(0, 63))} PARTITION OF ${qualifiedName(desired.schema, desired.parent)} DEFAULT`));
+    steps.push(step(`CREATE TABLE ${qualifiedName(desired.schema, truncateIdentifier(`${desired.parent}_default`))} PARTITION OF ${qualifiedName(desired.schema, desired.parent)} DEFAULT`));
   }
   if (!desired.defaultPartition && context.defaultPartition) {
     const hazards: Hazard[] = f.defaultRows > 0 ? [{ kind: "data-loss", message: `removing the default partition ${context.defaultPartition} of ${parentTable(desired)} discards its ${describeRows(f.defaultRows, ROW_COUNT_CAP)}` }] : [];
